@@ -1,0 +1,293 @@
+//! Who is calling: opaque bearer tokens (stored only as SHA-256 hashes), argon2id passwords, the
+//! extractors that enforce roles, and login throttling.
+//!
+//! The tenant of a request always comes from its verified token, never from its body or URL.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ordera_protocol::{DeviceKind, Role};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{now, TokenOwner};
+
+/// Session tokens start with this, device tokens with [`DEVICE_TOKEN_PREFIX`], so a leaked token in a log
+/// or a paste is recognisable (and secret scanners can match it).
+pub const SESSION_TOKEN_PREFIX: &str = "ors_";
+pub const DEVICE_TOKEN_PREFIX: &str = "ord_";
+
+/// A new random token: 256 bits from the OS, URL-safe.
+pub fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the database keeps of a token: a stolen database does not yield working tokens.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Pairing codes avoid look-alike characters (0/O, 1/I/L) so they can be read off a screen and typed.
+const PAIRING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A code like `K7MQ-2XFD`: 8 characters from 31, about 40 bits, valid for minutes and once.
+pub fn new_pairing_code() -> String {
+    let mut rng = rand::rng();
+    let chars: String = (0..8)
+        .map(|_| PAIRING_ALPHABET[(rng.next_u32() as usize) % PAIRING_ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Codes are compared without dashes, spaces or case, as people type them.
+pub fn pairing_code_hash(code: &str) -> Vec<u8> {
+    let normalised: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    Sha256::digest(normalised.as_bytes()).to_vec()
+}
+
+/// Hashes a password with argon2id off the async executor: it takes tens of milliseconds of CPU.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(ApiError::from)
+}
+
+/// Verifies a password off the async executor. Without a stored hash it verifies against a dummy one, so
+/// an unknown e-mail address takes as long as a wrong password and logins do not reveal who has an account.
+pub async fn verify_password(password: String, stored_hash: Option<String>) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored password hash: {e}"))?;
+        Ok::<_, anyhow::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(ApiError::from)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(b"not a real password", &salt).expect("argon2 with defaults").to_string()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Extractors
+
+/// Any verified caller: a signed-in user or a paired device.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    pub tenant_id: Uuid,
+    pub principal: Principal,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Principal {
+    User { user_id: Uuid, role: Role },
+    Device { device_id: Uuid, kind: DeviceKind },
+}
+
+/// A signed-in user of any role.
+#[derive(Debug, Clone, Copy)]
+pub struct UserAuth {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+/// A signed-in owner or manager.
+#[derive(Debug, Clone, Copy)]
+pub struct ManagerAuth(pub UserAuth);
+
+/// Devices report their last-seen time at most this often, so that a busy kiosk does not write per request.
+const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Resolves a bearer token to its owner, refusing expired sessions, deactivated users and revoked devices.
+pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<Auth> {
+    let owner = state.store.token_owner(&token_hash(token)).await?;
+    match owner {
+        None => Err(ApiError::Unauthorized("invalid token; log in or pair the device again")),
+        Some(TokenOwner::Session { tenant_id, user_id, role, active, expires_at }) => {
+            if expires_at <= now() {
+                state.store.delete_session(&token_hash(token)).await?;
+                return Err(ApiError::Unauthorized("session expired; log in again"));
+            }
+            if !active {
+                return Err(ApiError::Unauthorized("this account has been deactivated"));
+            }
+            Ok(Auth { tenant_id, principal: Principal::User { user_id, role } })
+        }
+        Some(TokenOwner::Device { tenant_id, device_id, kind, revoked, last_seen_at }) => {
+            if revoked {
+                return Err(ApiError::Unauthorized("this device has been revoked; pair it again"));
+            }
+            let at = now();
+            if last_seen_at.is_none_or(|seen| at - seen >= TOUCH_INTERVAL) {
+                state.store.touch_device(tenant_id, device_id, at).await?;
+            }
+            Ok(Auth { tenant_id, principal: Principal::Device { device_id, kind } })
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>`"))?;
+        authenticate(state, token).await
+    }
+}
+
+impl FromRequestParts<AppState> for UserAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        match auth.principal {
+            Principal::User { user_id, role } => Ok(UserAuth { tenant_id: auth.tenant_id, user_id, role }),
+            Principal::Device { .. } => Err(ApiError::Forbidden("this needs a signed-in user, not a device")),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ManagerAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = UserAuth::from_request_parts(parts, state).await?;
+        if user.role.can_manage() {
+            Ok(ManagerAuth(user))
+        } else {
+            Err(ApiError::Forbidden("only owners and managers may do this"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Login throttling
+
+/// Counts failed logins per account and per client address in a sliding window; past the limit, logins
+/// are refused with 429 and `Retry-After` until the oldest failure leaves the window. Kept in memory: a
+/// restart forgets it, which errs on the side of letting a restaurant's staff back in.
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    window: Duration,
+    per_account: usize,
+    per_address: usize,
+}
+
+impl LoginThrottle {
+    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
+        Self { failures: Mutex::new(HashMap::new()), window, per_account, per_address }
+    }
+
+    fn keys(email: &str, address: IpAddr) -> [(String, bool); 2] {
+        [(format!("account:{email}"), true), (format!("address:{address}"), false)]
+    }
+
+    /// `Err(seconds)` when either the account or the address is locked out.
+    pub fn check(&self, email: &str, address: IpAddr) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("throttle lock");
+        let mut wait = None;
+        for (key, is_account) in Self::keys(email, address) {
+            let limit = if is_account { self.per_account } else { self.per_address };
+            if let Some(times) = failures.get_mut(&key) {
+                while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                    times.pop_front();
+                }
+                if times.len() >= limit {
+                    let oldest = times[times.len() - limit];
+                    let remaining = self.window.saturating_sub(now.duration_since(oldest));
+                    wait = Some(wait.unwrap_or(0).max(remaining.as_secs() + 1));
+                }
+            }
+        }
+        wait.map_or(Ok(()), Err)
+    }
+
+    pub fn record_failure(&self, email: &str, address: IpAddr) {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("throttle lock");
+        // Bound memory under a spray of addresses: drop keys whose failures have all aged out.
+        if failures.len() > 100_000 {
+            failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
+        for (key, _) in Self::keys(email, address) {
+            failures.entry(key).or_default().push_back(now);
+        }
+    }
+
+    pub fn record_success(&self, email: &str) {
+        self.failures.lock().expect("throttle lock").remove(&format!("account:{email}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_prefixed() {
+        let a = new_token(SESSION_TOKEN_PREFIX);
+        let b = new_token(SESSION_TOKEN_PREFIX);
+        assert!(a.starts_with("ors_") && a.len() > 40);
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn pairing_codes_are_typed_forgivingly() {
+        let code = new_pairing_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(pairing_code_hash(&code), pairing_code_hash(&code.to_lowercase().replace('-', " ")));
+    }
+
+    #[test]
+    fn the_throttle_locks_an_account_after_its_limit_and_success_clears_it() {
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 10);
+        let address: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(throttle.check("a@x.io", address).is_ok());
+            throttle.record_failure("a@x.io", address);
+        }
+        let wait = throttle.check("a@x.io", address).unwrap_err();
+        assert!((1..=61).contains(&wait));
+        assert!(throttle.check("b@x.io", address).is_ok(), "another account from the same address is fine");
+        throttle.record_success("a@x.io");
+        assert!(throttle.check("a@x.io", address).is_ok());
+    }
+}

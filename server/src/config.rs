@@ -1,0 +1,133 @@
+//! Configuration from flags and the environment. Started with none at all, the server runs on an embedded
+//! SQLite file in the working directory and listens on 127.0.0.1:8080.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, for development.
+    Pretty,
+    /// One JSON object per line, for production log collectors.
+    Json,
+}
+
+#[derive(Clone, Parser)]
+#[command(name = "ordera-server", version, about = "Ordera: restaurant ordering server")]
+pub struct Config {
+    /// Where to listen.
+    #[arg(long, env = "ORDERA_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// `postgres://…` for PostgreSQL, `sqlite://…` for an embedded file. Default: `<data dir>/ordera.db`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Redis for fan-out between server instances; without it events stay in this process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<SecretString>,
+
+    /// Directory for the embedded database and other local files.
+    #[arg(long, env = "ORDERA_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    #[arg(long, env = "ORDERA_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Largest accepted image upload, in bytes.
+    #[arg(long, env = "ORDERA_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// How long a login session lasts, in hours.
+    #[arg(long, env = "ORDERA_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+
+    /// How long a device pairing code stays valid, in minutes.
+    #[arg(long, env = "ORDERA_PAIRING_MINUTES", default_value_t = 10)]
+    pub pairing_minutes: i64,
+
+    /// Create (or refresh) the demo restaurant "Sizzling Bistro - Soho" on start and print its owner login.
+    #[arg(long, env = "ORDERA_DEMO")]
+    pub demo: bool,
+}
+
+impl Config {
+    /// The database to use: the configured URL, or the embedded file in the data dir.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => SecretString::from(format!("sqlite://{}", self.data_dir.join("ordera.db").display())),
+        }
+    }
+
+    pub fn session_ttl(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.session_hours)
+    }
+
+    pub fn pairing_ttl(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.pairing_minutes)
+    }
+
+    /// Settings for tests: loopback on a free port, the given database, small limits.
+    pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
+        Self {
+            addr: "127.0.0.1:0".parse().expect("valid address"),
+            database_url: Some(SecretString::from(database_url.to_owned())),
+            redis_url: None,
+            data_dir,
+            log_format: LogFormat::Pretty,
+            max_upload_bytes: 512 * 1024,
+            session_hours: 12,
+            pairing_minutes: 10,
+            demo: false,
+        }
+    }
+}
+
+/// Shows a connection URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(self.database_url().expose_secret()))
+            .field("redis_url", &self.redis_url.as_ref().map(|u| redact_url(u.expose_secret())))
+            .field("data_dir", &self.data_dir)
+            .field("log_format", &self.log_format)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Login throttling: this many failures within the window lock an account or an address out.
+pub const LOGIN_FAILURES_PER_ACCOUNT: usize = 5;
+pub const LOGIN_FAILURES_PER_ADDRESS: usize = 50;
+pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_in_logs() {
+        assert_eq!(redact_url("postgres://ann:hunter2@db:5432/ordera"), "postgres://ann:***@db:5432/ordera");
+        assert_eq!(redact_url("sqlite://data/ordera.db"), "sqlite://data/ordera.db");
+        let config = Config::for_tests("postgres://ann:hunter2@127.0.0.1/x", PathBuf::from("d"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,88 @@
+//! Devices: a manager makes a short single-use pairing code; the kiosk, KDS or admin device exchanges it
+//! for its own token. Managers list devices with their last-seen time and revoke them; a revoked token
+//! stops working on its next request.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ordera_protocol::api::{CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::{self, pairing_code_hash, token_hash, ManagerAuth, DEVICE_TOKEN_PREFIX};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::state::AppState;
+use crate::store::{now, NewDevice, NewPairingCode};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_devices))
+        .routes(routes!(create_pairing_code))
+        .routes(routes!(pair))
+        .routes(routes!(revoke_device))
+}
+
+/// The restaurant's devices, revoked ones included, with when each was last seen.
+#[utoipa::path(get, path = "/devices", tag = "devices", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Device>), (status = 403, body = ErrorBody)))]
+async fn list_devices(State(state): State<AppState>, ManagerAuth(me): ManagerAuth) -> ApiResult<ApiJson<Vec<Device>>> {
+    Ok(ApiJson(state.store.devices(me.tenant_id).await?))
+}
+
+/// Make a pairing code for a new kiosk, KDS or admin device.
+#[utoipa::path(post, path = "/devices/pairing-codes", tag = "devices", security(("bearer" = [])),
+    request_body = CreatePairingCodeRequest,
+    responses((status = 201, body = PairingCodeResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_pairing_code(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiJson(request): ApiJson<CreatePairingCodeRequest>,
+) -> ApiResult<(StatusCode, ApiJson<PairingCodeResponse>)> {
+    let name = request.validate()?;
+    let code = auth::new_pairing_code();
+    let expires_at = now() + state.config.pairing_ttl();
+    state
+        .store
+        .create_pairing_code(&NewPairingCode {
+            code_hash: pairing_code_hash(&code),
+            tenant_id: me.tenant_id,
+            kind: request.kind,
+            name: name.as_str().to_owned(),
+            created_by: me.user_id,
+            expires_at,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(PairingCodeResponse { code, kind: request.kind, name: name.into_inner(), expires_at }),
+    ))
+}
+
+/// Exchange a pairing code for a device token. Needs no other credential; each code works once.
+#[utoipa::path(post, path = "/devices/pair", tag = "devices", request_body = PairRequest,
+    responses((status = 201, body = PairResponse), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+async fn pair(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PairRequest>,
+) -> ApiResult<(StatusCode, ApiJson<PairResponse>)> {
+    let token = auth::new_token(DEVICE_TOKEN_PREFIX);
+    let device = NewDevice { id: ordera_protocol::new_id(), token_hash: token_hash(&token) };
+    let paired = state.store.pair_device(&pairing_code_hash(&request.code), &device).await?;
+    let (tenant, device) =
+        paired.ok_or(ApiError::Unauthorized("this pairing code is unknown, used or expired; ask for a new one"))?;
+    tracing::info!(tenant = %tenant.id, device = %device.id, kind = %device.kind, "device paired");
+    Ok((StatusCode::CREATED, ApiJson(PairResponse { token, device, tenant })))
+}
+
+/// Revoke a device: its token stops working at once. Revoking twice is harmless.
+#[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "device id")),
+    responses((status = 200, body = Device), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_device(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Device>> {
+    Ok(ApiJson(state.store.revoke_device(me.tenant_id, id).await?))
+}

@@ -1,0 +1,185 @@
+//! Product photos. An upload is accepted only if it decodes as PNG, JPEG or WebP within size limits; it is
+//! then re-encoded (which drops metadata and anything hidden in the file) as a display-size JPEG and a
+//! thumbnail. Images are served with a strong ETag and long-lived cache headers: an image id never
+//! changes content, a new upload gets a new id.
+
+use std::io::Cursor;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use ordera_protocol::api::{ErrorBody, Product};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::{Auth, ManagerAuth};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+use crate::store::NewImage;
+
+/// The longest side of the image shown on a product sheet.
+pub const DISPLAY_SIZE: u32 = 800;
+/// The longest side of the image in the product grid.
+pub const THUMB_SIZE: u32 = 240;
+/// Larger sources are refused before decoding, so a tiny file cannot claim a huge canvas (a pixel bomb).
+const MAX_SOURCE_SIDE: u32 = 10_000;
+const JPEG_QUALITY: u8 = 82;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_product_image)).routes(routes!(get_image))
+}
+
+/// A re-encoded upload, ready to store.
+pub struct Processed {
+    pub width: u32,
+    pub height: u32,
+    pub display: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub etag: String,
+}
+
+/// Decodes, checks and re-encodes an uploaded image. CPU-bound: call it from `spawn_blocking`.
+pub fn process(bytes: &[u8]) -> ApiResult<Processed> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an upload from memory: {e}")))?;
+    match reader.format() {
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => {}
+        _ => return Err(ApiError::UnsupportedMediaType("the file is not a PNG, JPEG or WebP image".into())),
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SOURCE_SIDE);
+    limits.max_image_height = Some(MAX_SOURCE_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    let mut reader = reader;
+    reader.limits(limits);
+    let decoded = reader
+        .decode()
+        .map_err(|e| ApiError::invalid_field("image", format!("the image could not be decoded: {e}")))?;
+    let display = fit(&decoded, DISPLAY_SIZE);
+    let thumb = fit(&decoded, THUMB_SIZE);
+    let (width, height) = (display.width(), display.height());
+    let display = encode_jpeg(&display)?;
+    let thumb = encode_jpeg(&thumb)?;
+    let etag = URL_SAFE_NO_PAD.encode(&Sha256::digest(&display)[..16]);
+    Ok(Processed { width, height, display, thumb, etag })
+}
+
+/// Scales down to fit a `side`×`side` box (never up), and flattens transparency onto white as JPEG has none.
+fn fit(image: &DynamicImage, side: u32) -> image::RgbImage {
+    let scaled =
+        if image.width() > side || image.height() > side { image.resize(side, side, FilterType::Lanczos3) } else { image.clone() };
+    let rgba = scaled.to_rgba8();
+    let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
+    for (x, y, pixel) in rgba.enumerate_pixels() {
+        let [r, g, b, a] = pixel.0;
+        let blend = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        rgb.put_pixel(x, y, image::Rgb([blend(r), blend(g), blend(b)]));
+    }
+    rgb
+}
+
+fn encode_jpeg(image: &image::RgbImage) -> ApiResult<Vec<u8>> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(image)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding a JPEG: {e}")))?;
+    Ok(out)
+}
+
+const ACCEPTED_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
+
+/// Upload or replace a product's photo: the raw image as the body, with its `Content-Type`.
+#[utoipa::path(put, path = "/products/{id}/image", tag = "menu", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "product id")),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_product_image(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<ApiJson<Product>> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !ACCEPTED_TYPES.contains(&mime.as_str()) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the image with Content-Type {} (got {:?})",
+            ACCEPTED_TYPES.join(", "),
+            content_type
+        )));
+    }
+    let limit = state.config.max_upload_bytes;
+    let too_large = || ApiError::PayloadTooLarge(format!("images may be at most {} KiB", limit / 1024));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid_field("image", "the body is empty"));
+    }
+    // Fail fast on an unknown product before spending CPU on decoding.
+    state.store.product(me.tenant_id, id).await?;
+    let processed = tokio::task::spawn_blocking(move || process(&bytes)).await.map_err(anyhow::Error::from)??;
+    let image = NewImage {
+        id: ordera_protocol::new_id(),
+        width: processed.width,
+        height: processed.height,
+        display: processed.display,
+        thumb: processed.thumb,
+        etag: processed.etag,
+    };
+    Ok(ApiJson(state.store.set_product_image(me.tenant_id, id, &image).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct ImageQuery {
+    /// `display` (default, at most 800 px) or `thumb` (at most 240 px).
+    size: Option<String>,
+}
+
+/// A product image as JPEG. Honours `If-None-Match`; cacheable for a year (ids never change content).
+#[utoipa::path(get, path = "/images/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "image id"), ImageQuery),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 304), (status = 404, body = ErrorBody)))]
+async fn get_image(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<ImageQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let thumb = match query.size.as_deref() {
+        None | Some("display") => false,
+        Some("thumb") => true,
+        Some(other) => return Err(ApiError::BadRequest(format!("unknown size {other:?}; use display or thumb"))),
+    };
+    let image = state.store.image(auth.tenant_id, id).await?;
+    let etag = format!("\"{}{}\"", image.etag, if thumb { "-t" } else { "" });
+    let cache = [
+        (header::ETAG, HeaderValue::from_str(&etag).map_err(anyhow::Error::from)?),
+        // Private: images are behind a token, so shared caches must not keep them.
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable")),
+    ];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let bytes = if thumb { image.thumb } else { image.display };
+    Ok((cache, [(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"))], bytes).into_response())
+}

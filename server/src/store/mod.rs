@@ -1,0 +1,301 @@
+//! Storage. One [`Store`] trait, two implementations over sqlx: PostgreSQL (production, with row-level
+//! security) and SQLite (the embedded default). Both are written once, in [`sql`], and compiled per backend;
+//! only how a transaction starts differs (see each backend's `scoped` function).
+//!
+//! Every change that clients must see appends its event to the tenant's log in the same transaction.
+
+use chrono::{DateTime, Utc};
+use ordera_protocol::api::{
+    Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant, User,
+    UserChanges,
+};
+use ordera_protocol::sync::LoggedEvent;
+use ordera_protocol::{Allergen, DeviceKind, Role};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+#[macro_use]
+mod sql;
+pub mod postgres;
+pub mod sqlite;
+
+/// Opens the store a URL names and applies its migrations.
+pub async fn connect(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else {
+        anyhow::bail!("DATABASE_URL must start with postgres:// or sqlite://")
+    }
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "postgres" or "sqlite", for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> ApiResult<()>;
+
+    // Accounts
+    async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)>;
+    async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant>;
+    async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>>;
+    async fn create_session(&self, session: &NewSession) -> ApiResult<()>;
+    async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()>;
+    async fn token_owner(&self, token_hash: &[u8]) -> ApiResult<Option<TokenOwner>>;
+    async fn users(&self, tenant_id: Uuid) -> ApiResult<Vec<User>>;
+    async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> ApiResult<User>;
+    async fn create_user(&self, tenant_id: Uuid, user: &NewUserRow) -> ApiResult<User>;
+    /// Deactivating ends the user's sessions; the last active owner cannot be demoted or deactivated.
+    async fn update_user(&self, tenant_id: Uuid, user_id: Uuid, changes: &UserChanges) -> ApiResult<User>;
+    async fn set_password(&self, tenant_id: Uuid, user_id: Uuid, password_hash: &str) -> ApiResult<()>;
+
+    // Devices
+    async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()>;
+    /// Redeems an unexpired, unused code once; `None` when there is no such code.
+    async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>>;
+    async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>>;
+    async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()>;
+    async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device>;
+
+    // Menu
+    async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>>;
+    async fn create_category(&self, tenant_id: Uuid, category: &NewCategory) -> ApiResult<Category>;
+    async fn update_category(&self, tenant_id: Uuid, id: Uuid, changes: &CategoryChanges) -> ApiResult<Category>;
+    async fn reorder_categories(&self, tenant_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Category>>;
+    /// Refused with 409 while the category still holds products.
+    async fn delete_category(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()>;
+    async fn products(&self, tenant_id: Uuid) -> ApiResult<Vec<Product>>;
+    async fn product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Product>;
+    async fn create_product(&self, tenant_id: Uuid, product: &NewProduct) -> ApiResult<Product>;
+    async fn update_product(&self, tenant_id: Uuid, id: Uuid, changes: &ProductChanges) -> ApiResult<Product>;
+    async fn delete_product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()>;
+    /// Stores a processed image and points the product at it, dropping the image it replaces.
+    async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product>;
+    async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage>;
+
+    // Event log
+    async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What goes in
+
+pub struct NewTenant {
+    pub id: Uuid,
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+}
+
+pub struct NewUserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+pub struct NewSession {
+    pub token_hash: Vec<u8>,
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub struct NewPairingCode {
+    pub code_hash: Vec<u8>,
+    pub tenant_id: Uuid,
+    pub kind: DeviceKind,
+    pub name: String,
+    pub created_by: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub struct NewDevice {
+    pub id: Uuid,
+    pub token_hash: Vec<u8>,
+}
+
+pub struct NewImage {
+    pub id: Uuid,
+    pub width: u32,
+    pub height: u32,
+    pub display: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub etag: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What comes out
+
+/// A login's account, with its password hash for verification.
+pub struct Credentials {
+    pub user: User,
+    pub tenant_id: Uuid,
+    pub password_hash: String,
+}
+
+/// Whose a bearer token is.
+pub enum TokenOwner {
+    Session { tenant_id: Uuid, user_id: Uuid, role: Role, active: bool, expires_at: DateTime<Utc> },
+    Device { tenant_id: Uuid, device_id: Uuid, kind: DeviceKind, revoked: bool, last_seen_at: Option<DateTime<Utc>> },
+}
+
+pub struct StoredImage {
+    pub display: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub etag: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rows, shared by both backends
+
+fn corrupt(what: &str, value: &str) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("stored {what} {value:?} is not valid"))
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: Uuid,
+    name: String,
+    timezone: String,
+    currency: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Self {
+        Tenant { id: row.id, name: row.name, timezone: row.timezone, currency: row.currency, created_at: row.created_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    password_hash: String,
+}
+
+impl UserRow {
+    fn into_user(self) -> ApiResult<User> {
+        let role = self.role.parse().map_err(|_| corrupt("role", &self.role))?;
+        Ok(User { id: self.id, email: self.email, name: self.name, role, active: self.active, created_at: self.created_at })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    created_at: DateTime<Utc>,
+    last_seen_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl DeviceRow {
+    fn into_device(self) -> ApiResult<Device> {
+        let kind = self.kind.parse().map_err(|_| corrupt("device kind", &self.kind))?;
+        Ok(Device {
+            id: self.id,
+            name: self.name,
+            kind,
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    id: Uuid,
+    name: String,
+    position: i64,
+    visible: bool,
+}
+
+impl From<CategoryRow> for Category {
+    fn from(row: CategoryRow) -> Self {
+        Category { id: row.id, name: row.name, position: row.position, visible: row.visible }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: Uuid,
+    category_id: Uuid,
+    name: String,
+    description: String,
+    price: i64,
+    allergens: Json<Vec<Allergen>>,
+    station: String,
+    available: bool,
+    stock: Option<i64>,
+    low_stock_threshold: Option<i64>,
+    position: i64,
+    image_id: Option<Uuid>,
+    image_width: Option<i64>,
+    image_height: Option<i64>,
+}
+
+impl From<ProductRow> for Product {
+    fn from(row: ProductRow) -> Self {
+        let image = match (row.image_id, row.image_width, row.image_height) {
+            (Some(id), Some(width), Some(height)) => {
+                Some(ImageRef { id, width: width as u32, height: height as u32 })
+            }
+            _ => None,
+        };
+        Product {
+            id: row.id,
+            category_id: row.category_id,
+            name: row.name,
+            description: row.description,
+            price: ordera_protocol::Money(row.price),
+            allergens: row.allergens.0,
+            station: row.station,
+            available: row.available,
+            stock: row.stock,
+            low_stock_threshold: row.low_stock_threshold,
+            position: row.position,
+            image,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    at: DateTime<Utc>,
+    payload: Json<ordera_protocol::sync::Event>,
+}
+
+impl From<EventRow> for LoggedEvent {
+    fn from(row: EventRow) -> Self {
+        LoggedEvent { seq: row.seq, at: row.at, event: row.payload.0 }
+    }
+}
+
+/// Maps a unique-constraint violation to a 409 with `message`; everything else stays internal.
+fn conflict_on_unique(error: sqlx::Error, message: &str) -> ApiError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::Conflict(message.to_owned()),
+        _ => error.into(),
+    }
+}
+
+/// The time the database records. Truncated to microseconds, PostgreSQL's precision, so that both
+/// backends return exactly what was written.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

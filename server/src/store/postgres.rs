@@ -1,0 +1,54 @@
+//! PostgreSQL: production storage. Tenant-scoped transactions run as the role `ordera_tenant` with
+//! `ordera.tenant_id` set, so row-level security hides every other tenant's rows even from a query that
+//! forgot its `tenant_id` filter.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    pub const BACKEND: &'static str = "postgres";
+
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(20)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        // Migrations take an advisory lock, so several replicas starting at once apply them once.
+        sqlx::migrate!("../migrations/postgres").run(&pool).await.context("applying PostgreSQL migrations")?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn scoped(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL ROLE ordera_tenant").execute(&mut *tx).await?;
+        sqlx::query("SELECT set_config('ordera.tenant_id', $1, true)")
+            .bind(tenant_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    async fn scoped_read(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
+        self.scoped(tenant_id).await
+    }
+
+    async fn unscoped(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
+        self.pool.begin().await
+    }
+}
+
+sql_store!(PgStore, Postgres);

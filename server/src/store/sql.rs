@@ -1,0 +1,728 @@
+//! The queries, written once for both backends. `sql_store!(Type, Database)` expands to the [`Store`]
+//! implementation for a backend type that provides three ways to start a transaction:
+//! `scoped(tenant)` (a tenant-scoped write), `scoped_read(tenant)` and `unscoped()` (a write that must
+//! find its tenant first: signup, pairing). Parameters are `$n` (both PostgreSQL and SQLite accept them);
+//! times come from Rust, never from the database clock, so both backends store the same values.
+//!
+//! A macro rather than generics: sqlx's generic bounds over a `Database` grow with every type bound, while
+//! the same text compiled twice against concrete types stays plain SQL and plain Rust.
+//!
+//! [`Store`]: super::Store
+
+pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, name, role, active, created_at, password_hash";
+pub(super) const DEVICE_COLUMNS: &str = "id, name, kind, created_at, last_seen_at, revoked_at";
+pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
+pub(super) const TENANT_COLUMNS: &str = "id, name, timezone, currency, created_at";
+pub(super) const PRODUCT_SELECT: &str = "SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, \
+     p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, \
+     i.width AS image_width, i.height AS image_height \
+     FROM products p LEFT JOIN images i ON i.id = p.image_id";
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use ordera_protocol::api::{
+                Category, CategoryChanges, Device, NewCategory, NewProduct, Product, ProductChanges, Tenant, User,
+                UserChanges,
+            };
+            use ordera_protocol::sync::{Event, LoggedEvent};
+            use ordera_protocol::{FieldErrors, Role};
+            use sqlx::types::Json;
+            use uuid::Uuid;
+
+            use $crate::error::{ApiError, ApiResult};
+            use $crate::store::sql::{CATEGORY_COLUMNS, DEVICE_COLUMNS, PRODUCT_SELECT, TENANT_COLUMNS, USER_COLUMNS};
+            use $crate::store::{
+                conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
+                NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
+                TokenOwner, UserRow,
+            };
+
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            impl $store {
+                /// Appends `event` to the tenant's log. The `UPDATE … RETURNING` takes the tenant row's lock,
+                /// so sequence numbers are gapless and in commit order within a tenant.
+                async fn append_event(tx: &mut Tx, tenant_id: Uuid, event: Event) -> ApiResult<i64> {
+                    let seq: i64 = sqlx::query_scalar(
+                        "UPDATE tenants SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+                    )
+                    .bind(tenant_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    sqlx::query("INSERT INTO events (tenant_id, seq, at, payload) VALUES ($1, $2, $3, $4)")
+                        .bind(tenant_id)
+                        .bind(seq)
+                        .bind(now())
+                        .bind(Json(&event))
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(seq)
+                }
+
+                /// Serialises changes that check an invariant across rows (the last owner) per tenant.
+                async fn lock_tenant(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<()> {
+                    sqlx::query("UPDATE tenants SET last_seq = last_seq WHERE id = $1")
+                        .bind(tenant_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn tenant_in(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<Tenant> {
+                    let row: Option<TenantRow> =
+                        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+                            .bind(tenant_id)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    row.map(Tenant::from).ok_or(ApiError::NotFound("restaurant"))
+                }
+
+                async fn user_in(tx: &mut Tx, tenant_id: Uuid, user_id: Uuid) -> ApiResult<UserRow> {
+                    let row: Option<UserRow> = sqlx::query_as(&format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    row.ok_or(ApiError::NotFound("user"))
+                }
+
+                async fn product_in(tx: &mut Tx, tenant_id: Uuid, id: Uuid) -> ApiResult<Product> {
+                    let row: Option<ProductRow> =
+                        sqlx::query_as(&format!("{PRODUCT_SELECT} WHERE p.tenant_id = $1 AND p.id = $2"))
+                            .bind(tenant_id)
+                            .bind(id)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    row.map(Product::from).ok_or(ApiError::NotFound("product"))
+                }
+
+                async fn categories_in(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<Vec<Category>> {
+                    let rows: Vec<CategoryRow> = sqlx::query_as(&format!(
+                        "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 ORDER BY position, id"
+                    ))
+                    .bind(tenant_id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    Ok(rows.into_iter().map(Category::from).collect())
+                }
+
+                /// A category named in a request body: a missing one is the body's fault (422), not the URL's.
+                async fn require_category(tx: &mut Tx, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
+                    let exists: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM categories WHERE tenant_id = $1 AND id = $2)",
+                    )
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    if exists {
+                        Ok(())
+                    } else {
+                        Err(ApiError::invalid_field("category_id", "no such category"))
+                    }
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl Store for $store {
+                fn backend(&self) -> &'static str {
+                    Self::BACKEND
+                }
+
+                async fn ping(&self) -> ApiResult<()> {
+                    sqlx::query("SELECT 1").execute(&self.pool).await?;
+                    Ok(())
+                }
+
+                async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)> {
+                    let mut tx = self.unscoped().await?;
+                    let at = now();
+                    sqlx::query(
+                        "INSERT INTO tenants (id, name, timezone, currency, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(tenant.id)
+                    .bind(&tenant.name)
+                    .bind(&tenant.timezone)
+                    .bind(&tenant.currency)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    let user: UserRow = sqlx::query_as(&format!(
+                        "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+                    ))
+                    .bind(owner.id)
+                    .bind(tenant.id)
+                    .bind(&owner.email)
+                    .bind(&owner.name)
+                    .bind(&owner.password_hash)
+                    .bind(Role::Owner.as_str())
+                    .bind(true)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
+                    let tenant = Self::tenant_in(&mut tx, tenant.id).await?;
+                    tx.commit().await?;
+                    Ok((tenant, user.into_user()?))
+                }
+
+                async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Self::tenant_in(&mut tx, tenant_id).await
+                }
+
+                async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>> {
+                    let row: Option<UserRow> =
+                        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
+                            .bind(email)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    let (tenant_id, password_hash) = (row.tenant_id, row.password_hash.clone());
+                    Ok(Some(Credentials { user: row.into_user()?, tenant_id, password_hash }))
+                }
+
+                async fn create_session(&self, session: &NewSession) -> ApiResult<()> {
+                    let mut tx = self.scoped(session.tenant_id).await?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&session.token_hash)
+                    .bind(session.tenant_id)
+                    .bind(session.user_id)
+                    .bind(now())
+                    .bind(session.expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()> {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn token_owner(&self, token_hash: &[u8]) -> ApiResult<Option<TokenOwner>> {
+                    let session: Option<(Uuid, Uuid, String, bool, DateTime<Utc>)> = sqlx::query_as(
+                        "SELECT s.tenant_id, s.user_id, u.role, u.active, s.expires_at \
+                         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                    )
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    if let Some((tenant_id, user_id, role, active, expires_at)) = session {
+                        let role = role.parse().map_err(|_| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?;
+                        return Ok(Some(TokenOwner::Session { tenant_id, user_id, role, active, expires_at }));
+                    }
+                    let device: Option<(Uuid, Uuid, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+                        sqlx::query_as(
+                            "SELECT tenant_id, id, kind, revoked_at, last_seen_at FROM devices WHERE token_hash = $1",
+                        )
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    match device {
+                        Some((tenant_id, device_id, kind, revoked_at, last_seen_at)) => {
+                            let kind = kind.parse().map_err(|_| ApiError::Internal(anyhow::anyhow!("bad kind {kind}")))?;
+                            Ok(Some(TokenOwner::Device {
+                                tenant_id,
+                                device_id,
+                                kind,
+                                revoked: revoked_at.is_some(),
+                                last_seen_at,
+                            }))
+                        }
+                        None => Ok(None),
+                    }
+                }
+
+                async fn users(&self, tenant_id: Uuid) -> ApiResult<Vec<User>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY created_at, id"
+                    ))
+                    .bind(tenant_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    rows.into_iter().map(UserRow::into_user).collect()
+                }
+
+                async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> ApiResult<User> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Self::user_in(&mut tx, tenant_id, user_id).await?.into_user()
+                }
+
+                async fn create_user(&self, tenant_id: Uuid, user: &NewUserRow) -> ApiResult<User> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let row: UserRow = sqlx::query_as(&format!(
+                        "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+                    ))
+                    .bind(user.id)
+                    .bind(tenant_id)
+                    .bind(&user.email)
+                    .bind(&user.name)
+                    .bind(&user.password_hash)
+                    .bind(user.role.as_str())
+                    .bind(true)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
+                    tx.commit().await?;
+                    row.into_user()
+                }
+
+                async fn update_user(&self, tenant_id: Uuid, user_id: Uuid, changes: &UserChanges) -> ApiResult<User> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    let current = Self::user_in(&mut tx, tenant_id, user_id).await?.into_user()?;
+                    let stays_owner = changes.role.unwrap_or(current.role) == Role::Owner
+                        && changes.active.unwrap_or(current.active);
+                    if current.role == Role::Owner && current.active && !stays_owner {
+                        let other_owners: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND active AND id <> $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if other_owners == 0 {
+                            return Err(ApiError::Conflict(
+                                "a restaurant needs at least one active owner; make someone else owner first".into(),
+                            ));
+                        }
+                    }
+                    let row: UserRow = sqlx::query_as(&format!(
+                        "UPDATE users SET name = COALESCE($3, name), role = COALESCE($4, role), \
+                         active = COALESCE($5, active) WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+                    ))
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .bind(changes.name.as_ref().map(|n| n.as_str()))
+                    .bind(changes.role.map(Role::as_str))
+                    .bind(changes.active)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if !row.active {
+                        // A deactivated account loses its sessions at once, not when they expire.
+                        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                            .bind(tenant_id)
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    row.into_user()
+                }
+
+                async fn set_password(&self, tenant_id: Uuid, user_id: Uuid, password_hash: &str) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(password_hash)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if updated == 0 {
+                        return Err(ApiError::NotFound("user"));
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()> {
+                    let mut tx = self.scoped(code.tenant_id).await?;
+                    sqlx::query(
+                        "INSERT INTO pairing_codes (code_hash, tenant_id, kind, name, created_by, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&code.code_hash)
+                    .bind(code.tenant_id)
+                    .bind(code.kind.as_str())
+                    .bind(&code.name)
+                    .bind(code.created_by)
+                    .bind(now())
+                    .bind(code.expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>> {
+                    let mut tx = self.unscoped().await?;
+                    let at = now();
+                    // Marking the code used in the same statement that checks it makes it single-use even
+                    // when two devices race with the same code.
+                    let claimed: Option<(Uuid, String, String)> = sqlx::query_as(
+                        "UPDATE pairing_codes SET used_at = $2 \
+                         WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                         RETURNING tenant_id, kind, name",
+                    )
+                    .bind(code_hash)
+                    .bind(at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((tenant_id, kind, name)) = claimed else { return Ok(None) };
+                    let row: DeviceRow = sqlx::query_as(&format!(
+                        "INSERT INTO devices (id, tenant_id, name, kind, token_hash, created_at, last_seen_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {DEVICE_COLUMNS}"
+                    ))
+                    .bind(device.id)
+                    .bind(tenant_id)
+                    .bind(&name)
+                    .bind(&kind)
+                    .bind(&device.token_hash)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let device = row.into_device()?;
+                    Self::append_event(&mut tx, tenant_id, Event::DeviceUpserted { device: device.clone() }).await?;
+                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                    tx.commit().await?;
+                    Ok(Some((tenant, device)))
+                }
+
+                async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE tenant_id = $1 ORDER BY created_at, id"
+                    ))
+                    .bind(tenant_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    rows.into_iter().map(DeviceRow::into_device).collect()
+                }
+
+                async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    sqlx::query("UPDATE devices SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                        "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
+                    ))
+                    .bind(tenant_id)
+                    .bind(device_id)
+                    .bind(now())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
+                    Self::append_event(&mut tx, tenant_id, Event::DeviceRevoked { id: device_id }).await?;
+                    tx.commit().await?;
+                    Ok(device)
+                }
+
+                async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Self::categories_in(&mut tx, tenant_id).await
+                }
+
+                async fn create_category(&self, tenant_id: Uuid, category: &NewCategory) -> ApiResult<Category> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let at = now();
+                    let row: CategoryRow = sqlx::query_as(&format!(
+                        "INSERT INTO categories (id, tenant_id, name, position, visible, created_at, updated_at) \
+                         VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(MAX(position) + 1, 0) FROM categories \
+                         WHERE tenant_id = $2)), $5, $6, $6) RETURNING {CATEGORY_COLUMNS}"
+                    ))
+                    .bind(ordera_protocol::new_id())
+                    .bind(tenant_id)
+                    .bind(category.name.as_str())
+                    .bind(category.position)
+                    .bind(category.visible)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let category = Category::from(row);
+                    Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
+                    tx.commit().await?;
+                    Ok(category)
+                }
+
+                async fn update_category(&self, tenant_id: Uuid, id: Uuid, changes: &CategoryChanges) -> ApiResult<Category> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let row: Option<CategoryRow> = sqlx::query_as(&format!(
+                        "UPDATE categories SET name = COALESCE($3, name), position = COALESCE($4, position), \
+                         visible = COALESCE($5, visible), updated_at = $6 \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {CATEGORY_COLUMNS}"
+                    ))
+                    .bind(tenant_id)
+                    .bind(id)
+                    .bind(changes.name.as_ref().map(|n| n.as_str()))
+                    .bind(changes.position)
+                    .bind(changes.visible)
+                    .bind(now())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let category = Category::from(row.ok_or(ApiError::NotFound("category"))?);
+                    Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
+                    tx.commit().await?;
+                    Ok(category)
+                }
+
+                async fn reorder_categories(&self, tenant_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Category>> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let existing = Self::categories_in(&mut tx, tenant_id).await?;
+                    let mut have: Vec<Uuid> = existing.iter().map(|c| c.id).collect();
+                    let mut want = ids.to_vec();
+                    have.sort();
+                    want.sort();
+                    if have != want {
+                        return Err(ApiError::invalid(FieldErrors::single(
+                            "ids",
+                            "must list every category of the restaurant exactly once",
+                        )));
+                    }
+                    let at = now();
+                    for (position, id) in ids.iter().enumerate() {
+                        sqlx::query("UPDATE categories SET position = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(id)
+                            .bind(position as i64)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let categories = Self::categories_in(&mut tx, tenant_id).await?;
+                    for category in &categories {
+                        Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(categories)
+                }
+
+                async fn delete_category(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let products: Option<i64> = sqlx::query_scalar(
+                        "SELECT (SELECT COUNT(*) FROM products p WHERE p.tenant_id = $1 AND p.category_id = $2) \
+                         FROM categories WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match products {
+                        None => return Err(ApiError::NotFound("category")),
+                        Some(0) => {}
+                        Some(n) => {
+                            return Err(ApiError::Conflict(format!(
+                                "the category still holds {n} product(s); move or delete them first"
+                            )))
+                        }
+                    }
+                    sqlx::query("DELETE FROM categories WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant_id)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    Self::append_event(&mut tx, tenant_id, Event::CategoryDeleted { id }).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn products(&self, tenant_id: Uuid) -> ApiResult<Vec<Product>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let rows: Vec<ProductRow> =
+                        sqlx::query_as(&format!("{PRODUCT_SELECT} WHERE p.tenant_id = $1 ORDER BY p.position, p.id"))
+                            .bind(tenant_id)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    Ok(rows.into_iter().map(Product::from).collect())
+                }
+
+                async fn product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Product> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Self::product_in(&mut tx, tenant_id, id).await
+                }
+
+                async fn create_product(&self, tenant_id: Uuid, product: &NewProduct) -> ApiResult<Product> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    Self::require_category(&mut tx, tenant_id, product.category_id).await?;
+                    let id = ordera_protocol::new_id();
+                    let at = now();
+                    sqlx::query(
+                        "INSERT INTO products (id, tenant_id, category_id, name, description, price, allergens, \
+                         station, available, stock, low_stock_threshold, position, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                         COALESCE($12, (SELECT COALESCE(MAX(position) + 1, 0) FROM products \
+                         WHERE tenant_id = $2 AND category_id = $3)), $13, $13)",
+                    )
+                    .bind(id)
+                    .bind(tenant_id)
+                    .bind(product.category_id)
+                    .bind(product.name.as_str())
+                    .bind(product.description.as_str())
+                    .bind(product.price.minor_units())
+                    .bind(Json(&product.allergens))
+                    .bind(product.station.as_str())
+                    .bind(product.available)
+                    .bind(product.stock)
+                    .bind(product.low_stock_threshold)
+                    .bind(product.position)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    let product = Self::product_in(&mut tx, tenant_id, id).await?;
+                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
+                    tx.commit().await?;
+                    Ok(product)
+                }
+
+                async fn update_product(&self, tenant_id: Uuid, id: Uuid, changes: &ProductChanges) -> ApiResult<Product> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    if let Some(category_id) = changes.category_id {
+                        Self::require_category(&mut tx, tenant_id, category_id).await?;
+                    }
+                    let updated = sqlx::query(
+                        "UPDATE products SET category_id = COALESCE($3, category_id), name = COALESCE($4, name), \
+                         description = COALESCE($5, description), price = COALESCE($6, price), \
+                         allergens = COALESCE($7, allergens), station = COALESCE($8, station), \
+                         available = COALESCE($9, available), \
+                         stock = CASE WHEN $10 THEN $11 ELSE stock END, \
+                         low_stock_threshold = CASE WHEN $12 THEN $13 ELSE low_stock_threshold END, \
+                         position = COALESCE($14, position), updated_at = $15 \
+                         WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(id)
+                    .bind(changes.category_id)
+                    .bind(changes.name.as_ref().map(|v| v.as_str()))
+                    .bind(changes.description.as_ref().map(|v| v.as_str()))
+                    .bind(changes.price.map(|v| v.minor_units()))
+                    .bind(changes.allergens.as_ref().map(Json))
+                    .bind(changes.station.as_ref().map(|v| v.as_str()))
+                    .bind(changes.available)
+                    .bind(changes.stock.is_some())
+                    .bind(changes.stock.flatten())
+                    .bind(changes.low_stock_threshold.is_some())
+                    .bind(changes.low_stock_threshold.flatten())
+                    .bind(changes.position)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if updated == 0 {
+                        return Err(ApiError::NotFound("product"));
+                    }
+                    let product = Self::product_in(&mut tx, tenant_id, id).await?;
+                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
+                    tx.commit().await?;
+                    Ok(product)
+                }
+
+                async fn delete_product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let image: Option<Option<Uuid>> =
+                        sqlx::query_scalar("DELETE FROM products WHERE tenant_id = $1 AND id = $2 RETURNING image_id")
+                            .bind(tenant_id)
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let image = image.ok_or(ApiError::NotFound("product"))?;
+                    if let Some(image_id) = image {
+                        sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(image_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Self::append_event(&mut tx, tenant_id, Event::ProductDeleted { id }).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let previous: Option<Option<Uuid>> =
+                        sqlx::query_scalar("SELECT image_id FROM products WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(product_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let previous = previous.ok_or(ApiError::NotFound("product"))?;
+                    sqlx::query(
+                        "INSERT INTO images (id, tenant_id, width, height, display_bytes, thumb_bytes, etag, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(image.id)
+                    .bind(tenant_id)
+                    .bind(i64::from(image.width))
+                    .bind(i64::from(image.height))
+                    .bind(&image.display)
+                    .bind(&image.thumb)
+                    .bind(&image.etag)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE products SET image_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant_id)
+                        .bind(product_id)
+                        .bind(image.id)
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await?;
+                    if let Some(old) = previous {
+                        sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(old)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
+                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
+                    tx.commit().await?;
+                    Ok(product)
+                }
+
+                async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let row: Option<(Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+                        "SELECT display_bytes, thumb_bytes, etag FROM images WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(image_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let (display, thumb, etag) = row.ok_or(ApiError::NotFound("image"))?;
+                    Ok(StoredImage { display, thumb, etag })
+                }
+
+                async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let rows: Vec<EventRow> = sqlx::query_as(
+                        "SELECT seq, at, payload FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    )
+                    .bind(tenant_id)
+                    .bind(since)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    Ok(rows.into_iter().map(LoggedEvent::from).collect())
+                }
+            }
+        };
+    };
+}

@@ -1,0 +1,55 @@
+//! SQLite: the embedded default, one file and no other service. WAL lets readers run beside the single
+//! writer; writes start with `BEGIN IMMEDIATE` so that two writers queue on the busy timeout instead of
+//! failing when a read lock cannot be upgraded.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+use uuid::Uuid;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub const BACKEND: &'static str = "sqlite";
+
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .context("parsing the SQLite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .context("opening the SQLite database")?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await.context("applying SQLite migrations")?;
+        Ok(Self { pool })
+    }
+
+    async fn scoped(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn scoped_read(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin().await
+    }
+
+    async fn unscoped(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+sql_store!(SqliteStore, Sqlite);

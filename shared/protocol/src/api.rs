@@ -1,0 +1,595 @@
+//! REST request and response bodies under `/api/v1`, shared by the server, the client engine and the UIs.
+//!
+//! Requests carry plain values; `validate()` turns them into checked values or a [`FieldErrors`] naming
+//! every bad field, so the admin UI can run the same checks before it sends.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::validate::{
+    position, stock_count, CategoryName, Description, DeviceName, Email, FieldErrors, Password, PersonName,
+    ProductName, RestaurantName, Station, TimeZone,
+};
+use crate::{Allergen, Currency, DeviceKind, Money, Role};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Distinguishes "field absent" (`None`) from "field set to null" (`Some(None)`) in PATCH bodies.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+
+/// The one error shape of the API: `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `payload_too_large`, `unsupported_media_type`, `validation_failed`, `too_many_requests`, `internal`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// Field name → what is wrong with it (only for `validation_failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldErrors>,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tenants and accounts
+
+/// A restaurant branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Tenant {
+    pub id: Uuid,
+    pub name: String,
+    /// IANA zone; the ticket day and reports follow it.
+    pub timezone: String,
+    /// ISO 4217 code; every price of this restaurant is in its minor units.
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignupRequest {
+    pub restaurant_name: String,
+    pub timezone: String,
+    pub currency: String,
+    pub owner_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Signup {
+    pub restaurant_name: RestaurantName,
+    pub timezone: TimeZone,
+    pub currency: Currency,
+    pub owner_name: PersonName,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl SignupRequest {
+    pub fn validate(&self) -> Result<Signup, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let restaurant_name = errors.check("restaurant_name", RestaurantName::parse(&self.restaurant_name));
+        let timezone = errors.check("timezone", TimeZone::parse(&self.timezone));
+        let currency = errors.check("currency", Currency::parse(&self.currency));
+        let owner_name = errors.check("owner_name", PersonName::parse(&self.owner_name));
+        let email = errors.check("email", Email::parse(&self.email));
+        let password = errors.check("password", Password::parse(&self.password));
+        match (restaurant_name, timezone, currency, owner_name, email, password) {
+            (Some(restaurant_name), Some(timezone), Some(currency), Some(owner_name), Some(email), Some(password)) => {
+                Ok(Signup { restaurant_name, timezone, currency, owner_name, email, password })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A session: send `token` as `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+    pub tenant: Tenant,
+}
+
+/// Who the bearer token belongs to: a signed-in user or a paired device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MeResponse {
+    pub tenant: Tenant,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Device>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The first password; the person should change it.
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: PersonName,
+    pub role: Role,
+    pub password: Password,
+}
+
+impl CreateUserRequest {
+    pub fn validate(&self) -> Result<NewUser, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&self.email));
+        let name = errors.check("name", PersonName::parse(&self.name));
+        let password = errors.check("password", Password::parse(&self.password));
+        match (email, name, password) {
+            (Some(email), Some(name), Some(password)) => Ok(NewUser { email, name, role: self.role, password }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateUserRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// `false` deactivates: the user's sessions end at once and they can no longer log in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<PersonName>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+impl UpdateUserRequest {
+    pub fn validate(&self) -> Result<UserChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.as_deref().and_then(|n| errors.check("name", PersonName::parse(n)));
+        if errors.is_empty() {
+            Ok(UserChanges { name, role: self.role, active: self.active })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Devices
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: DeviceKind,
+    pub created_at: DateTime<Utc>,
+    /// When the device last called the server (updated at most once a minute).
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatePairingCodeRequest {
+    pub kind: DeviceKind,
+    /// The name the device will be listed under ("Front kiosk").
+    pub name: String,
+}
+
+impl CreatePairingCodeRequest {
+    pub fn validate(&self) -> Result<DeviceName, FieldErrors> {
+        DeviceName::parse(&self.name).map_err(|e| FieldErrors::single("name", e.0))
+    }
+}
+
+/// A single-use code to type into the device; it expires at `expires_at`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PairingCodeResponse {
+    pub code: String,
+    pub kind: DeviceKind,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PairRequest {
+    pub code: String,
+}
+
+/// The device's credential: keep `token` and send it as `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PairResponse {
+    pub token: String,
+    pub device: Device,
+    pub tenant: Tenant,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Menu
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Category {
+    pub id: Uuid,
+    pub name: String,
+    pub position: i64,
+    /// Hidden categories, and their products, are not shown on kiosks.
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateCategoryRequest {
+    pub name: String,
+    /// Defaults to after the last category.
+    #[serde(default)]
+    pub position: Option<i64>,
+    #[serde(default)]
+    pub visible: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCategory {
+    pub name: CategoryName,
+    pub position: Option<i64>,
+    pub visible: bool,
+}
+
+impl CreateCategoryRequest {
+    pub fn validate(&self) -> Result<NewCategory, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", CategoryName::parse(&self.name));
+        let position = self.position.and_then(|p| errors.check("position", position(p)));
+        match name {
+            Some(name) if errors.is_empty() => {
+                Ok(NewCategory { name, position, visible: self.visible.unwrap_or(true) })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateCategoryRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CategoryChanges {
+    pub name: Option<CategoryName>,
+    pub position: Option<i64>,
+    pub visible: Option<bool>,
+}
+
+impl UpdateCategoryRequest {
+    pub fn validate(&self) -> Result<CategoryChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.as_deref().and_then(|n| errors.check("name", CategoryName::parse(n)));
+        let position = self.position.and_then(|p| errors.check("position", position(p)));
+        if errors.is_empty() {
+            Ok(CategoryChanges { name, position, visible: self.visible })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Puts categories in the given order (positions 0, 1, 2, …). It must list every category once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReorderCategoriesRequest {
+    pub ids: Vec<Uuid>,
+}
+
+/// A stored product photo; fetch it from `/api/v1/images/{id}` (add `?size=thumb` for the thumbnail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImageRef {
+    pub id: Uuid,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Product {
+    pub id: Uuid,
+    pub category_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub price: Money,
+    pub allergens: Vec<Allergen>,
+    /// The kitchen station its tickets go to.
+    pub station: String,
+    /// `false` when a manager switched it off or its stock ran out ("86'd").
+    pub available: bool,
+    /// Portions left, when the restaurant counts them; `None` means not counted.
+    pub stock: Option<i64>,
+    /// At or below this stock the admin app warns.
+    pub low_stock_threshold: Option<i64>,
+    pub position: i64,
+    pub image: Option<ImageRef>,
+}
+
+impl Product {
+    /// Whether a customer can order it now.
+    pub fn orderable(&self) -> bool {
+        self.available && self.stock != Some(0)
+    }
+
+    pub fn low_on_stock(&self) -> bool {
+        matches!((self.stock, self.low_stock_threshold), (Some(stock), Some(threshold)) if stock <= threshold)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateProductRequest {
+    pub category_id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// In minor units of the restaurant's currency.
+    pub price: i64,
+    #[serde(default)]
+    pub allergens: Vec<Allergen>,
+    /// Defaults to "kitchen".
+    #[serde(default)]
+    pub station: Option<String>,
+    /// Defaults to true.
+    #[serde(default)]
+    pub available: Option<bool>,
+    #[serde(default)]
+    pub stock: Option<i64>,
+    #[serde(default)]
+    pub low_stock_threshold: Option<i64>,
+    /// Defaults to after the last product of its category.
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub category_id: Uuid,
+    pub name: ProductName,
+    pub description: Description,
+    pub price: Money,
+    pub allergens: Vec<Allergen>,
+    pub station: Station,
+    pub available: bool,
+    pub stock: Option<i64>,
+    pub low_stock_threshold: Option<i64>,
+    pub position: Option<i64>,
+}
+
+fn dedup_allergens(allergens: &[Allergen]) -> Vec<Allergen> {
+    let mut list = allergens.to_vec();
+    list.sort();
+    list.dedup();
+    list
+}
+
+impl CreateProductRequest {
+    pub fn validate(&self) -> Result<NewProduct, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", ProductName::parse(&self.name));
+        let description =
+            errors.check("description", Description::parse(self.description.as_deref().unwrap_or("")));
+        let price = errors.check("price", Money::price(self.price));
+        let station = errors.check("station", Station::parse(self.station.as_deref().unwrap_or(Station::DEFAULT)));
+        let stock = self.stock.and_then(|s| errors.check("stock", stock_count(s, "stock")));
+        let low_stock_threshold = self
+            .low_stock_threshold
+            .and_then(|s| errors.check("low_stock_threshold", stock_count(s, "low_stock_threshold")));
+        let position = self.position.and_then(|p| errors.check("position", position(p)));
+        match (name, description, price, station) {
+            (Some(name), Some(description), Some(price), Some(station)) if errors.is_empty() => Ok(NewProduct {
+                category_id: self.category_id,
+                name,
+                description,
+                price,
+                allergens: dedup_allergens(&self.allergens),
+                station,
+                available: self.available.unwrap_or(true),
+                stock,
+                low_stock_threshold,
+                position,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Changes to a product; absent fields stay as they are. `stock` and `low_stock_threshold` may be set to
+/// `null` to stop counting.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateProductRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allergens: Option<Vec<Allergen>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<bool>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub stock: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub low_stock_threshold: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    pub category_id: Option<Uuid>,
+    pub name: Option<ProductName>,
+    pub description: Option<Description>,
+    pub price: Option<Money>,
+    pub allergens: Option<Vec<Allergen>>,
+    pub station: Option<Station>,
+    pub available: Option<bool>,
+    pub stock: Option<Option<i64>>,
+    pub low_stock_threshold: Option<Option<i64>>,
+    pub position: Option<i64>,
+}
+
+impl UpdateProductRequest {
+    pub fn validate(&self) -> Result<ProductChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let changes = ProductChanges {
+            category_id: self.category_id,
+            name: self.name.as_deref().and_then(|v| errors.check("name", ProductName::parse(v))),
+            description: self.description.as_deref().and_then(|v| errors.check("description", Description::parse(v))),
+            price: self.price.and_then(|v| errors.check("price", Money::price(v))),
+            allergens: self.allergens.as_deref().map(dedup_allergens),
+            station: self.station.as_deref().and_then(|v| errors.check("station", Station::parse(v))),
+            available: self.available,
+            stock: match self.stock {
+                Some(Some(v)) => errors.check("stock", stock_count(v, "stock")).map(Some),
+                other => other,
+            },
+            low_stock_threshold: match self.low_stock_threshold {
+                Some(Some(v)) => errors.check("low_stock_threshold", stock_count(v, "low_stock_threshold")).map(Some),
+                other => other,
+            },
+            position: self.position.and_then(|v| errors.check("position", position(v))),
+        };
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What a kiosk shows: the restaurant, its visible categories in order, and their products in order
+/// (sold-out ones included, flagged by `available` and `stock`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MenuResponse {
+    pub tenant: Tenant,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_patch_tells_absent_from_null() {
+        let absent: UpdateProductRequest = serde_json::from_str(r#"{"name":"Fries"}"#).unwrap();
+        assert_eq!(absent.stock, None);
+        let null: UpdateProductRequest = serde_json::from_str(r#"{"stock":null}"#).unwrap();
+        assert_eq!(null.stock, Some(None));
+        let set: UpdateProductRequest = serde_json::from_str(r#"{"stock":12}"#).unwrap();
+        assert_eq!(set.stock, Some(Some(12)));
+    }
+
+    #[test]
+    fn signup_names_every_bad_field() {
+        let request = SignupRequest {
+            restaurant_name: " ".into(),
+            timezone: "Nowhere/Town".into(),
+            currency: "XXXX".into(),
+            owner_name: "Ann".into(),
+            email: "not-an-email".into(),
+            password: "short".into(),
+        };
+        let errors = request.validate().unwrap_err();
+        let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["currency", "email", "password", "restaurant_name", "timezone"]);
+    }
+
+    #[test]
+    fn a_product_is_orderable_only_when_available_and_in_stock() {
+        let request = CreateProductRequest {
+            category_id: Uuid::nil(),
+            name: "Fries".into(),
+            description: None,
+            price: 350,
+            allergens: vec![Allergen::Gluten, Allergen::Gluten],
+            station: Some("Fryer".into()),
+            available: None,
+            stock: Some(-1),
+            low_stock_threshold: None,
+            position: None,
+        };
+        assert!(request.validate().unwrap_err().0.contains_key("stock"));
+        let valid = CreateProductRequest { stock: Some(3), ..request }.validate().unwrap();
+        assert_eq!(valid.allergens, vec![Allergen::Gluten]);
+        assert_eq!(valid.station.into_inner(), "fryer");
+        assert!(valid.available);
+    }
+}
