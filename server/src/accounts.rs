@@ -81,7 +81,8 @@ async fn login(
 ) -> ApiResult<ApiJson<SessionResponse>> {
     let wrong = ApiError::Unauthorized("wrong e-mail address or password");
     // A malformed address cannot have an account; it gets the same answer as a wrong password.
-    let email = Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
+    let email =
+        Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
     let address = peer.ip();
     state.throttle.check(&email, address).map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
 

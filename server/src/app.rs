@@ -51,10 +51,7 @@ impl utoipa::Modify for BearerAuth {
 /// The whole API and its OpenAPI document, both from the same route declarations.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest(
-            "/api/v1",
-            accounts::router().merge(devices::router()).merge(catalog::router()).merge(images::router()),
-        )
+        .nest("/api/v1", accounts::router().merge(devices::router()).merge(catalog::router()).merge(images::router()))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");

@@ -49,15 +49,15 @@ const PAIRING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// A code like `K7MQ-2XFD`: 8 characters from 31, about 40 bits, valid for minutes and once.
 pub fn new_pairing_code() -> String {
     let mut rng = rand::rng();
-    let chars: String = (0..8)
-        .map(|_| PAIRING_ALPHABET[(rng.next_u32() as usize) % PAIRING_ALPHABET.len()] as char)
-        .collect();
+    let chars: String =
+        (0..8).map(|_| PAIRING_ALPHABET[(rng.next_u32() as usize) % PAIRING_ALPHABET.len()] as char).collect();
     format!("{}-{}", &chars[..4], &chars[4..])
 }
 
 /// Codes are compared without dashes, spaces or case, as people type them.
 pub fn pairing_code_hash(code: &str) -> Vec<u8> {
-    let normalised: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    let normalised: String =
+        code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
     Sha256::digest(normalised.as_bytes()).to_vec()
 }
 
@@ -165,7 +165,8 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>`"))?;
+        let token =
+            bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>`"))?;
         authenticate(state, token).await
     }
 }

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ordera_protocol::api::{
-    Category, CreateCategoryRequest, CreateProductRequest, ErrorBody, MenuResponse, Product,
-    ReorderCategoriesRequest, UpdateCategoryRequest, UpdateProductRequest,
+    Category, CreateCategoryRequest, CreateProductRequest, ErrorBody, MenuResponse, Product, ReorderCategoriesRequest,
+    UpdateCategoryRequest, UpdateProductRequest,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -121,7 +121,11 @@ async fn create_product(
 #[utoipa::path(get, path = "/products/{id}", tag = "menu", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "product id")),
     responses((status = 200, body = Product), (status = 404, body = ErrorBody)))]
-async fn get_product(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<Product>> {
+async fn get_product(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Product>> {
     Ok(ApiJson(state.store.product(auth.tenant_id, id).await?))
 }
 

@@ -38,11 +38,44 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
             "Burgers",
             [196, 92, 38],
             vec![
-                item("Classic Smash Burger", "Two smashed beef patties, American cheese, pickles, house sauce.", 1095, &[Gluten, Milk, Eggs, Mustard, Sesame], "grill"),
-                item("Bacon Double", "Double beef, smoked streaky bacon, cheddar, burger relish.", 1395, &[Gluten, Milk, Mustard, Sesame], "grill"),
-                Item { stock: Some((20, 5)), ..item("Halloumi Burger", "Grilled halloumi, roast peppers, rocket, chilli jam.", 1150, &[Gluten, Milk, Sesame], "grill") },
-                item("Spicy Chicken Burger", "Buttermilk fried chicken, sriracha mayo, slaw.", 1195, &[Gluten, Eggs, Milk], "fryer"),
-                item("Mushroom & Swiss", "Beef patty, garlic mushrooms, Swiss cheese, truffle mayo.", 1250, &[Gluten, Milk, Eggs], "grill"),
+                item(
+                    "Classic Smash Burger",
+                    "Two smashed beef patties, American cheese, pickles, house sauce.",
+                    1095,
+                    &[Gluten, Milk, Eggs, Mustard, Sesame],
+                    "grill",
+                ),
+                item(
+                    "Bacon Double",
+                    "Double beef, smoked streaky bacon, cheddar, burger relish.",
+                    1395,
+                    &[Gluten, Milk, Mustard, Sesame],
+                    "grill",
+                ),
+                Item {
+                    stock: Some((20, 5)),
+                    ..item(
+                        "Halloumi Burger",
+                        "Grilled halloumi, roast peppers, rocket, chilli jam.",
+                        1150,
+                        &[Gluten, Milk, Sesame],
+                        "grill",
+                    )
+                },
+                item(
+                    "Spicy Chicken Burger",
+                    "Buttermilk fried chicken, sriracha mayo, slaw.",
+                    1195,
+                    &[Gluten, Eggs, Milk],
+                    "fryer",
+                ),
+                item(
+                    "Mushroom & Swiss",
+                    "Beef patty, garlic mushrooms, Swiss cheese, truffle mayo.",
+                    1250,
+                    &[Gluten, Milk, Eggs],
+                    "grill",
+                ),
             ],
         ),
         (
@@ -53,7 +86,13 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
                 item("Sweet Potato Fries", "With smoked paprika salt.", 450, &[], "fryer"),
                 item("Onion Rings", "Beer-battered, with garlic dip.", 425, &[Gluten, Milk], "fryer"),
                 item("Mac & Cheese Bites", "Crumbed, with tomato relish.", 550, &[Gluten, Milk, Eggs], "fryer"),
-                item("House Salad", "Leaves, cucumber, radish, mustard vinaigrette.", 495, &[Mustard, Sulphites], "cold"),
+                item(
+                    "House Salad",
+                    "Leaves, cucumber, radish, mustard vinaigrette.",
+                    495,
+                    &[Mustard, Sulphites],
+                    "cold",
+                ),
             ],
         ),
         (
@@ -75,7 +114,10 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
                 item("Sticky Toffee Pudding", "Toffee sauce, clotted cream.", 595, &[Gluten, Milk, Eggs], "cold"),
                 item("Vanilla Ice Cream", "Three scoops.", 395, &[Milk], "cold"),
                 item("Apple Crumble", "Bramley apples, oat crumble, custard.", 550, &[Gluten, Milk], "cold"),
-                Item { stock: Some((12, 3)), ..item("Baked Cheesecake", "New York style, berry compote.", 575, &[Gluten, Milk, Eggs], "cold") },
+                Item {
+                    stock: Some((12, 3)),
+                    ..item("Baked Cheesecake", "New York style, berry compote.", 575, &[Gluten, Milk, Eggs], "cold")
+                },
             ],
         ),
     ]
@@ -110,7 +152,8 @@ async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<()> 
     };
     let (tenant, _) = store.signup(&tenant, &owner).await?;
     for (index, (category_name, colour, items)) in menu().into_iter().enumerate() {
-        let request = CreateCategoryRequest { name: category_name.to_owned(), position: Some(index as i64), visible: None };
+        let request =
+            CreateCategoryRequest { name: category_name.to_owned(), position: Some(index as i64), visible: None };
         let category = store.create_category(tenant.id, &request.validate().map_err(anyhow::Error::msg)?).await?;
         for (n, item) in items.iter().enumerate() {
             let request = CreateProductRequest {

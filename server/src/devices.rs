@@ -4,7 +4,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use ordera_protocol::api::{CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse};
+use ordera_protocol::api::{
+    CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;

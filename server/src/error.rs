@@ -99,9 +99,7 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())),
-            JsonRejection::JsonDataError(e) => {
-                ApiError::Unprocessable { message: e.body_text(), fields: None }
-            }
+            JsonRejection::JsonDataError(e) => ApiError::Unprocessable { message: e.body_text(), fields: None },
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned())
             }

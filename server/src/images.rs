@@ -76,8 +76,11 @@ pub fn process(bytes: &[u8]) -> ApiResult<Processed> {
 
 /// Scales down to fit a `side`×`side` box (never up), and flattens transparency onto white as JPEG has none.
 fn fit(image: &DynamicImage, side: u32) -> image::RgbImage {
-    let scaled =
-        if image.width() > side || image.height() > side { image.resize(side, side, FilterType::Lanczos3) } else { image.clone() };
+    let scaled = if image.width() > side || image.height() > side {
+        image.resize(side, side, FilterType::Lanczos3)
+    } else {
+        image.clone()
+    };
     let rgba = scaled.to_rgba8();
     let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
     for (x, y, pixel) in rgba.enumerate_pixels() {

@@ -168,7 +168,13 @@ struct TenantRow {
 
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
-        Tenant { id: row.id, name: row.name, timezone: row.timezone, currency: row.currency, created_at: row.created_at }
+        Tenant {
+            id: row.id,
+            name: row.name,
+            timezone: row.timezone,
+            currency: row.currency,
+            created_at: row.created_at,
+        }
     }
 }
 
@@ -187,7 +193,14 @@ struct UserRow {
 impl UserRow {
     fn into_user(self) -> ApiResult<User> {
         let role = self.role.parse().map_err(|_| corrupt("role", &self.role))?;
-        Ok(User { id: self.id, email: self.email, name: self.name, role, active: self.active, created_at: self.created_at })
+        Ok(User {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            role,
+            active: self.active,
+            created_at: self.created_at,
+        })
     }
 }
 
@@ -250,9 +263,7 @@ struct ProductRow {
 impl From<ProductRow> for Product {
     fn from(row: ProductRow) -> Self {
         let image = match (row.image_id, row.image_width, row.image_height) {
-            (Some(id), Some(width), Some(height)) => {
-                Some(ImageRef { id, width: width as u32, height: height as u32 })
-            }
+            (Some(id), Some(width), Some(height)) => Some(ImageRef { id, width: width as u32, height: height as u32 }),
             _ => None,
         };
         Product {

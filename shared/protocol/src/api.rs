@@ -434,8 +434,7 @@ impl CreateProductRequest {
     pub fn validate(&self) -> Result<NewProduct, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", ProductName::parse(&self.name));
-        let description =
-            errors.check("description", Description::parse(self.description.as_deref().unwrap_or("")));
+        let description = errors.check("description", Description::parse(self.description.as_deref().unwrap_or("")));
         let price = errors.check("price", Money::price(self.price));
         let station = errors.check("station", Station::parse(self.station.as_deref().unwrap_or(Station::DEFAULT)));
         let stock = self.stock.and_then(|s| errors.check("stock", stock_count(s, "stock")));

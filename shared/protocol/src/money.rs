@@ -21,10 +21,7 @@ impl Money {
     /// A product price: zero (free extras) up to [`Money::MAX_PRICE`].
     pub fn price(minor_units: i64) -> Result<Self, ValidationError> {
         if !(0..=Self::MAX_PRICE).contains(&minor_units) {
-            return Err(ValidationError::new(format!(
-                "price must be between 0 and {} minor units",
-                Self::MAX_PRICE
-            )));
+            return Err(ValidationError::new(format!("price must be between 0 and {} minor units", Self::MAX_PRICE)));
         }
         Ok(Self(minor_units))
     }
@@ -72,12 +69,7 @@ impl Currency {
             return format!("{sign}{symbol}{abs}");
         }
         let scale = 10u64.pow(decimals);
-        format!(
-            "{sign}{symbol}{}.{:0width$}",
-            abs / scale,
-            abs % scale,
-            width = decimals as usize
-        )
+        format!("{sign}{symbol}{}.{:0width$}", abs / scale, abs % scale, width = decimals as usize)
     }
 }
 

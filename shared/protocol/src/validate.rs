@@ -234,10 +234,7 @@ impl Password {
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
         let chars = value.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(ValidationError::new(format!(
-                "password must be at least {} characters",
-                Self::MIN_CHARS
-            )));
+            return Err(ValidationError::new(format!("password must be at least {} characters", Self::MIN_CHARS)));
         }
         if chars > 128 {
             return Err(ValidationError::new("password must be at most 128 characters"));

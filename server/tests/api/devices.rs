@@ -1,0 +1,121 @@
+use ordera_protocol::api::{Device, MeResponse, MenuResponse, PairResponse, PairingCodeResponse};
+use ordera_protocol::DeviceKind;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+both! {
+    async fn a_kiosk_pairs_with_a_code_and_reads_the_menu(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let burgers = app.category(&soho, "Burgers").await;
+        app.product(&soho, &burgers, "Smash Burger", 1095).await;
+
+        let code: PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kiosk", "name": "Front kiosk"})).await,
+            StatusCode::CREATED,
+        ).await;
+        assert_eq!(code.code.len(), 9, "a code like ABCD-EFGH: {}", code.code);
+        assert!(code.expires_at > chrono::Utc::now());
+
+        // Typed as a person would: lower case, without the dash.
+        let typed = code.code.to_lowercase().replace('-', "");
+        let paired: PairResponse = expect_json(app.post("devices/pair", None, &json!({"code": typed})).await, StatusCode::CREATED).await;
+        assert!(paired.token.starts_with("ord_"));
+        assert_eq!(paired.tenant.id, soho.tenant.id);
+        assert_eq!(paired.device.kind, DeviceKind::Kiosk);
+        assert_eq!(paired.device.name, "Front kiosk");
+
+        let me: MeResponse = expect_json(app.get("me", &paired.token).await, StatusCode::OK).await;
+        assert_eq!(me.device.map(|d| d.id), Some(paired.device.id));
+        assert!(me.user.is_none());
+
+        let menu: MenuResponse = expect_json(app.get("menu", &paired.token).await, StatusCode::OK).await;
+        assert_eq!(menu.tenant.name, "Soho");
+        assert_eq!(menu.categories.len(), 1);
+        assert_eq!(menu.products[0].name, "Smash Burger");
+    }
+
+    async fn a_pairing_code_works_once_even_when_raced(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let code: PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kds", "name": "Grill screen"})).await,
+            StatusCode::CREATED,
+        ).await;
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let (client, url, code) = (app.client.clone(), app.url("devices/pair"), code.code.clone());
+                tokio::spawn(async move { client.post(url).json(&json!({"code": code})).send().await.unwrap().status() })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for attempt in attempts {
+            statuses.push(attempt.await.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+        let devices: Vec<Device> = expect_json(app.get("devices", &soho.token).await, StatusCode::OK).await;
+        assert_eq!(devices.len(), 1);
+    }
+
+    async fn an_unknown_or_malformed_code_pairs_nothing(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        for code in ["AAAA-AAAA", "", "💥"] {
+            expect_error(app.post("devices/pair", None, &json!({"code": code})).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        }
+        expect_error(app.post("devices/pair", None, &json!({"kode": "x"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let devices: Vec<Device> = expect_json(app.get("devices", &soho.token).await, StatusCode::OK).await;
+        assert!(devices.is_empty());
+    }
+
+    async fn an_expired_pairing_code_is_refused(app: TestApp) {
+        let _ = app;
+        let app = TestApp::spawn_with(app.backend, |config| config.pairing_minutes = 0).await;
+        let soho = app.restaurant("Soho").await;
+        let code: PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kiosk", "name": "Late kiosk"})).await,
+            StatusCode::CREATED,
+        ).await;
+        expect_error(app.post("devices/pair", None, &json!({"code": code.code})).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+
+    async fn a_revoked_device_stops_working_at_once(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let kiosk = app.pair(&soho, DeviceKind::Kiosk).await;
+        let kds = app.pair(&soho, DeviceKind::Kds).await;
+        expect_status(app.get("menu", &kiosk.token).await, StatusCode::OK).await;
+
+        let devices: Vec<Device> = expect_json(app.get("devices", &soho.token).await, StatusCode::OK).await;
+        assert_eq!(devices.len(), 2);
+        assert!(devices.iter().all(|d| d.last_seen_at.is_some() && d.revoked_at.is_none()));
+
+        let revoked: Device = expect_json(app.post(&format!("devices/{}/revoke", kiosk.device.id), Some(&soho.token), &json!({})).await, StatusCode::OK).await;
+        assert!(revoked.revoked_at.is_some());
+        let error = expect_error(app.get("menu", &kiosk.token).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        assert!(error.error.message.contains("revoked"), "{error:?}");
+        // Revoking again changes nothing; the other device keeps working.
+        let again: Device = expect_json(app.post(&format!("devices/{}/revoke", kiosk.device.id), Some(&soho.token), &json!({})).await, StatusCode::OK).await;
+        assert_eq!(again.revoked_at, revoked.revoked_at);
+        expect_status(app.get("menu", &kds.token).await, StatusCode::OK).await;
+    }
+
+    async fn only_owners_and_managers_make_codes_and_revoke(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let (_, staff) = app.user(&soho, "staff").await;
+        let kiosk = app.pair(&soho, DeviceKind::Kiosk).await;
+        let body = json!({"kind": "kiosk", "name": "Sneaky"});
+        expect_error(app.post("devices/pairing-codes", Some(&staff), &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(app.post("devices/pairing-codes", Some(&kiosk.token), &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(app.get("devices", &staff).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let revoke = format!("devices/{}/revoke", kiosk.device.id);
+        expect_error(app.post(&revoke, Some(&staff), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(app.post(&revoke, Some(&kiosk.token), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        // A device cannot change the menu either.
+        expect_error(app.post("categories", Some(&kiosk.token), &json!({"name": "Hack"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let bad_name = json!({"kind": "kiosk", "name": "  "});
+        let error = expect_error(app.post("devices/pairing-codes", Some(&soho.token), &bad_name).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert!(error.error.fields.unwrap().0.contains_key("name"));
+        let bad_kind = json!({"kind": "toaster", "name": "Toaster"});
+        expect_error(app.post("devices/pairing-codes", Some(&soho.token), &bad_kind).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}

@@ -1,0 +1,217 @@
+//! `TestApp`: a real server on a random port over a fresh database, and fixtures that read as sentences:
+//! `app.restaurant("Soho").await.with_kiosk(&app).await`.
+
+use std::sync::Arc;
+
+use ordera_protocol::api::{
+    Category, CreatePairingCodeRequest, ErrorBody, PairResponse, PairingCodeResponse, Product, SessionResponse,
+    SignupRequest, Tenant, User,
+};
+use ordera_protocol::DeviceKind;
+use ordera_server::store::Store;
+use ordera_server::{Application, Config};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "a long enough password";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Runs each `async fn name(app: TestApp)` once per backend, as `name::postgres` and `name::sqlite`.
+macro_rules! both {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server the suite makes its databases on. `cargo xtask test` sets it (starting a
+/// throwaway server when none answers); a missing server fails the test, it never skips it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ORDERA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Makes a fresh, empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = postgres_admin_url();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is required for these tests but {admin_url} does not answer ({e}). \
+             Run `cargo xtask test`, which starts one, or set ORDERA_TEST_DATABASE_URL."
+        )
+    });
+    let name = format!("ordera_test_{}", Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("creating a test database");
+    let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+    format!("{base}/{name}")
+}
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub backend: Backend,
+    pub database_url: String,
+    pub store: Arc<dyn Store>,
+    pub client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns with settings changed by `configure` (short expiries, small limits).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        ordera_server::telemetry::init(ordera_server::config::LogFormat::Pretty);
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match backend {
+            Backend::Postgres => fresh_postgres_database().await,
+            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("ordera.db").display()),
+        };
+        let mut config = Config::for_tests(&database_url, data_dir.path().to_path_buf());
+        configure(&mut config);
+        let app = Application::build(config).await.expect("building the app");
+        let addr = app.addr();
+        let store = app.state().store.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        let client = reqwest::Client::builder().no_proxy().build().expect("http client");
+        Self { addr, backend, database_url, store, client, _data_dir: data_dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            format!("http://{}{}", self.addr, path)
+        } else {
+            format!("http://{}/api/v1/{}", self.addr, path)
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token)).send().await.expect("request")
+    }
+
+    pub async fn post<T: Serialize + ?Sized>(&self, path: &str, token: Option<&str>, body: &T) -> Response {
+        self.request(Method::POST, path, token).json(body).send().await.expect("request")
+    }
+
+    pub async fn patch<T: Serialize + ?Sized>(&self, path: &str, token: &str, body: &T) -> Response {
+        self.request(Method::PATCH, path, Some(token)).json(body).send().await.expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token)).send().await.expect("request")
+    }
+
+    /// Signs up a restaurant (in London, paying in GBP) and returns its owner's session.
+    pub async fn restaurant(&self, name: &str) -> Restaurant {
+        let slug: String = name.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        let email = format!("owner-{slug}-{}@example.com", Uuid::new_v4().simple());
+        let request = SignupRequest {
+            restaurant_name: name.into(),
+            timezone: "Europe/London".into(),
+            currency: "GBP".into(),
+            owner_name: "Olive Owner".into(),
+            email,
+            password: PASSWORD.into(),
+        };
+        let session: SessionResponse =
+            expect_json(self.post("signup", None, &request).await, StatusCode::CREATED).await;
+        Restaurant { token: session.token, tenant: session.tenant, owner: session.user }
+    }
+
+    /// Adds a user with `role` to the restaurant and logs them in.
+    pub async fn user(&self, restaurant: &Restaurant, role: &str) -> (User, String) {
+        let email = format!("{role}-{}@example.com", Uuid::new_v4().simple());
+        let body = json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD});
+        let user: User =
+            expect_json(self.post("users", Some(&restaurant.token), &body).await, StatusCode::CREATED).await;
+        let session = self.login(&email, PASSWORD).await;
+        (user, session.token)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> SessionResponse {
+        let response = self.post("login", None, &json!({"email": email, "password": password})).await;
+        expect_json(response, StatusCode::OK).await
+    }
+
+    /// Makes a pairing code as the owner and pairs a device of `kind` with it.
+    pub async fn pair(&self, restaurant: &Restaurant, kind: DeviceKind) -> PairResponse {
+        let request = CreatePairingCodeRequest { kind, name: format!("Test {kind}") };
+        let code: PairingCodeResponse = expect_json(
+            self.post("devices/pairing-codes", Some(&restaurant.token), &request).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        expect_json(self.post("devices/pair", None, &json!({"code": code.code})).await, StatusCode::CREATED).await
+    }
+
+    pub async fn category(&self, restaurant: &Restaurant, name: &str) -> Category {
+        expect_json(self.post("categories", Some(&restaurant.token), &json!({"name": name})).await, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn product(&self, restaurant: &Restaurant, category: &Category, name: &str, price: i64) -> Product {
+        let body = json!({"category_id": category.id, "name": name, "price": price});
+        expect_json(self.post("products", Some(&restaurant.token), &body).await, StatusCode::CREATED).await
+    }
+}
+
+pub struct Restaurant {
+    pub token: String,
+    pub tenant: Tenant,
+    pub owner: User,
+}
+
+/// Asserts the status and decodes the body, showing the body when either fails.
+pub async fn expect_json<T: DeserializeOwned>(response: Response, status: StatusCode) -> T {
+    let actual = response.status();
+    let text = response.text().await.expect("response body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not the expected JSON ({e}): {text}"))
+}
+
+/// Asserts an error response: its status, its `code`, and the one error shape.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> ErrorBody {
+    let body: ErrorBody = expect_json(response, status).await;
+    assert_eq!(body.error.code, code, "unexpected error code: {body:?}");
+    assert!(!body.error.message.is_empty(), "an error must say what went wrong");
+    body
+}
+
+pub async fn expect_status(response: Response, status: StatusCode) {
+    let actual = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+}

@@ -1,0 +1,13 @@
+//! The server's integration suite. Every scenario runs twice: against a fresh PostgreSQL database and
+//! against a fresh embedded SQLite file (see `helpers::both!`), through real HTTP on a random port.
+
+#[macro_use]
+mod helpers;
+
+mod accounts;
+mod catalog;
+mod devices;
+mod errors;
+mod images;
+mod isolation;
+mod operations;

@@ -1,0 +1,152 @@
+//! What an operator relies on: health endpoints, the OpenAPI document, the demo restaurant, and (on
+//! PostgreSQL) row-level security as the second wall between tenants.
+
+use ordera_protocol::api::{MenuResponse, Product};
+use ordera_server::demo::{seed, DEMO_OWNER_EMAIL, DEMO_RESTAURANT};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+
+use crate::helpers::*;
+
+both! {
+    async fn health_and_readiness_answer(app: TestApp) {
+        let health: Value = expect_json(app.request(Method::GET, "/healthz", None).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(health["status"], "ok");
+        let ready: Value = expect_json(app.request(Method::GET, "/readyz", None).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(ready["status"], "ready");
+        let expected = match app.backend { Backend::Postgres => "postgres", Backend::Sqlite => "sqlite" };
+        assert_eq!(ready["database"], expected);
+    }
+
+    async fn the_openapi_document_describes_every_resource(app: TestApp) {
+        let doc: Value = expect_json(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap(), StatusCode::OK).await;
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/signup", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{id}",
+            "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair", "/api/v1/devices/{id}/revoke",
+            "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder", "/api/v1/products",
+            "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}", "/api/v1/menu",
+        ] {
+            assert!(paths.contains_key(path), "{path} is missing from the OpenAPI document");
+        }
+        assert!(doc["components"]["schemas"]["Product"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    async fn the_demo_restaurant_is_seeded_once_with_pictures_and_a_fresh_password(app: TestApp) {
+        seed(app.store.as_ref()).await.unwrap();
+        // A second start finds it and only renews the password.
+        seed(app.store.as_ref()).await.unwrap();
+        let credentials = app.store.credentials(DEMO_OWNER_EMAIL).await.unwrap().expect("the demo owner");
+        let tenant = app.store.tenant(credentials.tenant_id).await.unwrap();
+        assert_eq!(tenant.name, DEMO_RESTAURANT);
+        let categories = app.store.categories(tenant.id).await.unwrap();
+        assert_eq!(categories.len(), 4);
+        let products: Vec<Product> = app.store.products(tenant.id).await.unwrap();
+        assert_eq!(products.len(), 20);
+        assert!(products.iter().all(|p| p.image.is_some() && p.price.0 > 0));
+        assert!(products.iter().any(|p| p.stock.is_some()));
+        let images: std::collections::BTreeSet<_> = products.iter().map(|p| p.image.as_ref().unwrap().id).collect();
+        assert_eq!(images.len(), 20);
+    }
+}
+
+/// The demo owner's printed password is the one that works: the server's own output is the proof.
+#[tokio::test]
+async fn the_demo_login_printed_on_start_works() {
+    let binary = env!("CARGO_BIN_EXE_ordera-server");
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = tokio::process::Command::new(binary)
+        .args(["--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env("ORDERA_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("the server printed no demo login");
+            if line.contains(DEMO_OWNER_EMAIL) {
+                return line;
+            }
+        }
+    })
+    .await
+    .expect("the demo login within a minute");
+    let password = line.rsplit(' ').next().unwrap().to_owned();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let mut session = None;
+    for _ in 0..100 {
+        if let Ok(response) = client
+            .post(format!("{base}/login"))
+            .json(&serde_json::json!({"email": DEMO_OWNER_EMAIL, "password": password}))
+            .send()
+            .await
+        {
+            session = Some(response);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let session: ordera_protocol::api::SessionResponse =
+        expect_json(session.expect("the server answers"), StatusCode::OK).await;
+    let menu: MenuResponse = expect_json(
+        client.get(format!("{base}/menu")).bearer_auth(&session.token).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(menu.tenant.name, DEMO_RESTAURANT);
+    assert_eq!(menu.products.len(), 20);
+    assert!(dir.path().join("ordera.db").exists(), "the embedded database lives in the data dir");
+    child.kill().await.unwrap();
+}
+
+/// With the tenant set for a transaction, PostgreSQL itself hides and protects every other tenant's rows,
+/// even from queries without a tenant filter.
+#[tokio::test]
+async fn row_level_security_confines_a_scoped_transaction_to_its_tenant() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let a = app.restaurant("A").await;
+    let b = app.restaurant("B").await;
+    let a_burgers = app.category(&a, "Burgers").await;
+    app.product(&a, &a_burgers, "A1", 100).await;
+    app.product(&a, &a_burgers, "A2", 100).await;
+    let b_burgers = app.category(&b, "Burgers").await;
+    app.product(&b, &b_burgers, "B1", 100).await;
+
+    let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE ordera_tenant").execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT set_config('ordera.tenant_id', $1, true)")
+        .bind(a.tenant.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let visible: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(visible, 2, "only A's products are visible");
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(tenants, 1);
+    let touched = sqlx::query("UPDATE products SET price = 1").execute(&mut *tx).await.unwrap().rows_affected();
+    assert_eq!(touched, 2, "an unfiltered update reaches only A's rows");
+    let sneaky = sqlx::query("INSERT INTO categories (id, tenant_id, name, position, visible, created_at, updated_at) VALUES ($1, $2, 'x', 0, true, now(), now())")
+        .bind(uuid::Uuid::now_v7())
+        .bind(b.tenant.id)
+        .execute(&mut *tx)
+        .await;
+    assert!(sneaky.is_err(), "writing a row for another tenant is refused");
+    tx.rollback().await.unwrap();
+
+    // Without a tenant set, the role sees nothing at all.
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE ordera_tenant").execute(&mut *tx).await.unwrap();
+    let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(none, 0);
+}
