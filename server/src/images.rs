@@ -5,12 +5,13 @@
 
 use std::io::Cursor;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use futures_util::StreamExt;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
@@ -99,6 +100,33 @@ fn encode_jpeg(image: &image::RgbImage) -> ApiResult<Vec<u8>> {
     Ok(out)
 }
 
+/// Reads a body of at most `limit` bytes. A larger one is still read (up to a few times the limit) and
+/// discarded before the 413 goes out: a client that is still sending would otherwise see its connection
+/// reset and never read the answer. Past that cap the connection is dropped.
+async fn read_limited(body: Body, limit: usize, content_length: Option<&HeaderValue>) -> ApiResult<Vec<u8>> {
+    let declared = content_length.and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let drain_cap = limit.saturating_mul(4);
+    let mut too_large = declared.is_some_and(|len| len > limit);
+    let mut received = 0usize;
+    let mut bytes = Vec::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the upload: {e}")))?;
+        received += chunk.len();
+        too_large |= received > limit;
+        if received > drain_cap {
+            break;
+        }
+        if !too_large {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if too_large {
+        return Err(ApiError::PayloadTooLarge(format!("images may be at most {} KiB", limit / 1024)));
+    }
+    Ok(bytes)
+}
+
 const ACCEPTED_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 
 /// Upload or replace a product's photo: the raw image as the body, with its `Content-Type`.
@@ -123,13 +151,7 @@ async fn upload_product_image(
             content_type
         )));
     }
-    let limit = state.config.max_upload_bytes;
-    let too_large = || ApiError::PayloadTooLarge(format!("images may be at most {} KiB", limit / 1024));
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
-    }
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let bytes = read_limited(body, state.config.max_upload_bytes, headers.get(header::CONTENT_LENGTH)).await?;
     if bytes.is_empty() {
         return Err(ApiError::invalid_field("image", "the body is empty"));
     }

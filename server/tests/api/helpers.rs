@@ -79,6 +79,29 @@ pub struct TestApp {
     _data_dir: tempfile::TempDir,
 }
 
+/// Drops the test's PostgreSQL database, so runs do not pile databases up. `WITH (FORCE)` ends the
+/// connections the server still holds; it runs on its own thread because `Drop` cannot await.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let Some((_, name)) = self.database_url.rsplit_once('/') else { return };
+        let name = name.to_owned();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await

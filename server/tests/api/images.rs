@@ -102,7 +102,7 @@ both! {
         let truncated = png[..png.len() / 3].to_vec();
         expect_error(app.upload(&soho.token, &product, "image/png", truncated).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         expect_error(app.upload(&soho.token, &product, "image/png", Vec::new()).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        // Over the configured limit (512 KiB in tests): refused from its Content-Length, before reading it.
+        // Over the configured limit (512 KiB in tests): refused, and the client still reads the answer.
         let huge = vec![0u8; 600 * 1024];
         expect_error(app.upload(&soho.token, &product, "image/png", huge).await, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
         // A pixel bomb: a tiny file declaring a 20000×20000 canvas.
