@@ -84,7 +84,10 @@ async fn login(
     let email =
         Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
     let address = peer.ip();
-    state.throttle.check(&email, address).map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state
+        .throttle
+        .check_login(&email, address)
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
 
     let credentials = state.store.credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
@@ -92,14 +95,14 @@ async fn login(
     let credentials = match credentials {
         Some(credentials) if verified => credentials,
         _ => {
-            state.throttle.record_failure(&email, address);
+            state.throttle.login_failed(&email, address);
             return Err(wrong);
         }
     };
     if !credentials.user.active {
         return Err(ApiError::Unauthorized("this account has been deactivated"));
     }
-    state.throttle.record_success(&email);
+    state.throttle.login_succeeded(&email);
     let session = start_session(&state, credentials.tenant_id, credentials.user).await?;
     Ok(ApiJson(session))
 }

@@ -199,9 +199,9 @@ impl FromRequestParts<AppState> for ManagerAuth {
 // ---------------------------------------------------------------------------------------------------------
 // Login throttling
 
-/// Counts failed logins per account and per client address in a sliding window; past the limit, logins
-/// are refused with 429 and `Retry-After` until the oldest failure leaves the window. Kept in memory: a
-/// restart forgets it, which errs on the side of letting a restaurant's staff back in.
+/// Counts failures (wrong passwords, unknown pairing codes) per key in a sliding window; past a key's
+/// limit, attempts are refused with 429 and `Retry-After` until its oldest failure leaves the window.
+/// Kept in memory: a restart forgets it, which errs on the side of letting a restaurant's staff back in.
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
     window: Duration,
@@ -214,22 +214,48 @@ impl LoginThrottle {
         Self { failures: Mutex::new(HashMap::new()), window, per_account, per_address }
     }
 
-    fn keys(email: &str, address: IpAddr) -> [(String, bool); 2] {
-        [(format!("account:{email}"), true), (format!("address:{address}"), false)]
+    /// Logins are limited per account (against guessing one password) and per address (against trying
+    /// one password on many accounts).
+    fn login_keys(&self, email: &str, address: IpAddr) -> [(String, usize); 2] {
+        [(format!("account:{email}"), self.per_account), (format!("address:{address}"), self.per_address)]
     }
 
-    /// `Err(seconds)` when either the account or the address is locked out.
-    pub fn check(&self, email: &str, address: IpAddr) -> Result<(), u64> {
+    /// Pairing codes are limited per address only: there is no account to lock.
+    fn pairing_keys(&self, address: IpAddr) -> [(String, usize); 1] {
+        [(format!("pairing:{address}"), self.per_address)]
+    }
+
+    pub fn check_login(&self, email: &str, address: IpAddr) -> Result<(), u64> {
+        self.check(&self.login_keys(email, address))
+    }
+
+    pub fn login_failed(&self, email: &str, address: IpAddr) {
+        self.record(&self.login_keys(email, address));
+    }
+
+    pub fn login_succeeded(&self, email: &str) {
+        self.failures.lock().expect("throttle lock").remove(&format!("account:{email}"));
+    }
+
+    pub fn check_pairing(&self, address: IpAddr) -> Result<(), u64> {
+        self.check(&self.pairing_keys(address))
+    }
+
+    pub fn pairing_failed(&self, address: IpAddr) {
+        self.record(&self.pairing_keys(address));
+    }
+
+    /// `Err(seconds)` when any key is at its limit.
+    fn check(&self, keys: &[(String, usize)]) -> Result<(), u64> {
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("throttle lock");
         let mut wait = None;
-        for (key, is_account) in Self::keys(email, address) {
-            let limit = if is_account { self.per_account } else { self.per_address };
-            if let Some(times) = failures.get_mut(&key) {
+        for (key, limit) in keys {
+            if let Some(times) = failures.get_mut(key) {
                 while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
                     times.pop_front();
                 }
-                if times.len() >= limit {
+                if times.len() >= *limit {
                     let oldest = times[times.len() - limit];
                     let remaining = self.window.saturating_sub(now.duration_since(oldest));
                     wait = Some(wait.unwrap_or(0).max(remaining.as_secs() + 1));
@@ -239,20 +265,16 @@ impl LoginThrottle {
         wait.map_or(Ok(()), Err)
     }
 
-    pub fn record_failure(&self, email: &str, address: IpAddr) {
+    fn record(&self, keys: &[(String, usize)]) {
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("throttle lock");
         // Bound memory under a spray of addresses: drop keys whose failures have all aged out.
         if failures.len() > 100_000 {
             failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
         }
-        for (key, _) in Self::keys(email, address) {
-            failures.entry(key).or_default().push_back(now);
+        for (key, _) in keys {
+            failures.entry(key.clone()).or_default().push_back(now);
         }
-    }
-
-    pub fn record_success(&self, email: &str) {
-        self.failures.lock().expect("throttle lock").remove(&format!("account:{email}"));
     }
 }
 
@@ -282,13 +304,28 @@ mod tests {
         let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 10);
         let address: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..3 {
-            assert!(throttle.check("a@x.io", address).is_ok());
-            throttle.record_failure("a@x.io", address);
+            assert!(throttle.check_login("a@x.io", address).is_ok());
+            throttle.login_failed("a@x.io", address);
         }
-        let wait = throttle.check("a@x.io", address).unwrap_err();
+        let wait = throttle.check_login("a@x.io", address).unwrap_err();
         assert!((1..=61).contains(&wait));
-        assert!(throttle.check("b@x.io", address).is_ok(), "another account from the same address is fine");
-        throttle.record_success("a@x.io");
-        assert!(throttle.check("a@x.io", address).is_ok());
+        assert!(throttle.check_login("b@x.io", address).is_ok(), "another account from the same address is fine");
+        throttle.login_succeeded("a@x.io");
+        assert!(throttle.check_login("a@x.io", address).is_ok());
+    }
+
+    #[test]
+    fn the_throttle_locks_an_address_that_sprays_accounts_or_codes() {
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 4);
+        let address: IpAddr = "10.0.0.1".parse().unwrap();
+        let elsewhere: IpAddr = "10.0.0.2".parse().unwrap();
+        for n in 0..4 {
+            throttle.login_failed(&format!("user{n}@x.io"), address);
+            throttle.pairing_failed(address);
+        }
+        assert!(throttle.check_login("fresh@x.io", address).is_err());
+        assert!(throttle.check_pairing(address).is_err());
+        assert!(throttle.check_login("fresh@x.io", elsewhere).is_ok());
+        assert!(throttle.check_pairing(elsewhere).is_ok());
     }
 }

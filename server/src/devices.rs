@@ -2,7 +2,9 @@
 //! for its own token. Managers list devices with their last-seen time and revoke them; a revoked token
 //! stops working on its next request.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use ordera_protocol::api::{
     CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse,
@@ -62,17 +64,23 @@ async fn create_pairing_code(
 
 /// Exchange a pairing code for a device token. Needs no other credential; each code works once.
 #[utoipa::path(post, path = "/devices/pair", tag = "devices", request_body = PairRequest,
-    responses((status = 201, body = PairResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = PairResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 async fn pair(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<PairRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<PairResponse>)> {
+    // Guessing codes is throttled per address, like passwords.
+    let address = peer.ip();
+    state.throttle.check_pairing(address).map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let token = auth::new_token(DEVICE_TOKEN_PREFIX);
     let device = NewDevice { id: ordera_protocol::new_id(), token_hash: token_hash(&token) };
     let paired = state.store.pair_device(&pairing_code_hash(&request.code), &device).await?;
-    let (tenant, device) =
-        paired.ok_or(ApiError::Unauthorized("this pairing code is unknown, used or expired; ask for a new one"))?;
+    let Some((tenant, device)) = paired else {
+        state.throttle.pairing_failed(address);
+        return Err(ApiError::Unauthorized("this pairing code is unknown, used or expired; ask for a new one"));
+    };
     tracing::info!(tenant = %tenant.id, device = %device.id, kind = %device.kind, "device paired");
     Ok((StatusCode::CREATED, ApiJson(PairResponse { token, device, tenant })))
 }

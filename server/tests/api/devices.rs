@@ -119,3 +119,22 @@ both! {
         expect_error(app.post("devices/pairing-codes", Some(&soho.token), &bad_kind).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     }
 }
+
+both! {
+    async fn guessing_pairing_codes_is_throttled_per_address(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let code: PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kiosk", "name": "Front"})).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        for n in 0..ordera_server::config::LOGIN_FAILURES_PER_ADDRESS {
+            let guess = app.post("devices/pair", None, &json!({"code": format!("GUESS{n:03}")})).await;
+            expect_error(guess, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        }
+        // Even the right code waits now: the address has guessed too often.
+        let response = app.post("devices/pair", None, &json!({"code": code.code})).await;
+        assert!(response.headers().contains_key(reqwest::header::RETRY_AFTER));
+        expect_error(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    }
+}
