@@ -22,11 +22,13 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::LoginThrottle;
+use crate::bus::{Bus, LocalBus, RedisBus};
 use crate::config::{self, Config};
 use crate::error::ApiError;
+use crate::hub::Hub;
 use crate::state::AppState;
 use crate::store::{self, Store};
-use crate::{accounts, catalog, demo, devices, health, images};
+use crate::{accounts, catalog, demo, devices, health, images, orders, reports, sync};
 
 /// JSON bodies are small; only image uploads (with their own limit) are larger.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -51,7 +53,16 @@ impl utoipa::Modify for BearerAuth {
 /// The whole API and its OpenAPI document, both from the same route declarations.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", accounts::router().merge(devices::router()).merge(catalog::router()).merge(images::router()))
+        .nest(
+            "/api/v1",
+            accounts::router()
+                .merge(devices::router())
+                .merge(catalog::router())
+                .merge(images::router())
+                .merge(orders::router())
+                .merge(reports::router())
+                .merge(sync::router()),
+        )
         .split_for_parts();
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
@@ -82,18 +93,36 @@ impl Application {
     /// Opens the configured store (applying migrations), seeds the demo if asked, and binds.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let url = config.database_url();
-        let store = store::connect(url.expose_secret())
+        let (store, committals) = store::connect(url.expose_secret())
             .await
             .with_context(|| format!("opening {}", config::redact_url(url.expose_secret())))?;
-        Self::with_store(config, store).await
+        Self::with_store(config, store, committals).await
     }
 
-    pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+    pub async fn with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+        committals: store::Committals,
+    ) -> anyhow::Result<Self> {
         if config.demo {
             demo::seed(store.as_ref()).await.context("seeding the demo restaurant")?;
         }
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        let hub = Arc::new(Hub::new(store.clone()));
+        let bus: Arc<dyn Bus> = match &config.redis_url {
+            Some(url) => Arc::new(
+                RedisBus::start(url.expose_secret(), hub.clone())
+                    .await
+                    .with_context(|| format!("connecting to Redis at {}", config::redact_url(url.expose_secret())))?,
+            ),
+            None => Arc::new(LocalBus),
+        };
+        tokio::spawn(publish(committals, hub.clone(), bus.clone()));
+        tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
+        tokio::spawn(prune(store.clone(), config.event_retention_days));
         let state = AppState {
+            hub,
+            bus,
             config: Arc::new(config),
             store,
             throttle: Arc::new(LoginThrottle::new(
@@ -119,11 +148,41 @@ impl Application {
     }
 
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.addr(), database = self.state.store.backend(), "Ordera server listening");
+        tracing::info!(
+            addr = %self.addr(),
+            database = self.state.store.backend(),
+            bus = self.state.bus.name(),
+            "Ordera server listening"
+        );
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal)
             .await
             .context("serving HTTP")
+    }
+}
+
+/// Hands each commit to this instance's sockets at once, then to the other instances.
+async fn publish(mut committals: store::Committals, hub: Arc<Hub>, bus: Arc<dyn Bus>) {
+    while let Some(committed) = committals.recv().await {
+        hub.deliver(committed.tenant_id, &committed.events);
+        if let Err(error) = bus.publish(&committed).await {
+            // The other instances' position checks will find these events in the log.
+            tracing::warn!(error = %error, "publishing on the bus failed");
+        }
+    }
+}
+
+/// Drops log entries past the retention window, hourly.
+async fn prune(store: Arc<dyn Store>, retention_days: i64) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        let before = store::now() - chrono::Duration::days(retention_days.max(1));
+        match store.prune(before).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "pruned the event log"),
+            Err(error) => tracing::warn!(error = %error, "pruning the event log failed"),
+        }
     }
 }
 

@@ -51,6 +51,15 @@ pub struct Config {
     #[arg(long, env = "ORDERA_PAIRING_MINUTES", default_value_t = 10)]
     pub pairing_minutes: i64,
 
+    /// How long the event log keeps entries, in days; a device offline for longer takes a new snapshot.
+    #[arg(long, env = "ORDERA_EVENT_RETENTION_DAYS", default_value_t = 7)]
+    pub event_retention_days: i64,
+
+    /// How often each restaurant's log position is compared with what its sockets were sent, in
+    /// milliseconds: the bound on how long a lost fan-out message can delay an update.
+    #[arg(long, env = "ORDERA_POSITION_CHECK_MS", default_value_t = 2000)]
+    pub position_check_ms: u64,
+
     /// Create (or refresh) the demo restaurant "Sizzling Bistro - Soho" on start and print its owner login.
     #[arg(long, env = "ORDERA_DEMO")]
     pub demo: bool,
@@ -84,6 +93,8 @@ impl Config {
             max_upload_bytes: 512 * 1024,
             session_hours: 12,
             pairing_minutes: 10,
+            event_retention_days: 7,
+            position_check_ms: 500,
             demo: false,
         }
     }

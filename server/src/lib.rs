@@ -7,15 +7,20 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod bus;
 pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod error;
 pub mod health;
+pub mod hub;
 pub mod images;
+pub mod orders;
+pub mod reports;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 pub use app::Application;

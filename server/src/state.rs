@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::auth::LoginThrottle;
+use crate::bus::Bus;
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -11,4 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub throttle: Arc<LoginThrottle>,
+    /// This instance's sockets, by restaurant.
+    pub hub: Arc<Hub>,
+    /// The other instances.
+    pub bus: Arc<dyn Bus>,
 }

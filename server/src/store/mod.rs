@@ -4,13 +4,15 @@
 //!
 //! Every change that clients must see appends its event to the tenant's log in the same transaction.
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use ordera_protocol::api::{
     Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant, User,
     UserChanges,
 };
-use ordera_protocol::sync::LoggedEvent;
-use ordera_protocol::{Allergen, DeviceKind, Role};
+use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction};
+use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
+use ordera_protocol::{Allergen, DeviceKind, OrderStatus, OrderType, Role};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -21,15 +23,29 @@ mod sql;
 pub mod postgres;
 pub mod sqlite;
 
-/// Opens the store a URL names and applies its migrations.
-pub async fn connect(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+/// The events of one committed transaction, on their way to fan-out.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub tenant_id: Uuid,
+    pub events: Vec<LoggedEvent>,
+}
+
+/// Where a store sends what it committed. Unbounded: a commit must never wait on fan-out, and the
+/// receiver (the app's publisher task) forwards at once.
+pub type Publisher = tokio::sync::mpsc::UnboundedSender<Committed>;
+pub type Committals = tokio::sync::mpsc::UnboundedReceiver<Committed>;
+
+/// Opens the store a URL names, applies its migrations, and returns it with the stream of its commits.
+pub async fn connect(url: &str) -> anyhow::Result<(std::sync::Arc<dyn Store>, Committals)> {
+    let (publisher, committals) = tokio::sync::mpsc::unbounded_channel();
+    let store: std::sync::Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        std::sync::Arc::new(postgres::PgStore::connect(url, publisher).await?)
     } else if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(sqlite::SqliteStore::connect(url).await?))
+        std::sync::Arc::new(sqlite::SqliteStore::connect(url, publisher).await?)
     } else {
         anyhow::bail!("DATABASE_URL must start with postgres:// or sqlite://")
-    }
+    };
+    Ok((store, committals))
 }
 
 #[async_trait::async_trait]
@@ -76,8 +92,55 @@ pub trait Store: Send + Sync + 'static {
     async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product>;
     async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage>;
 
-    // Event log
+    // Orders
+    /// Places an order once: a repeated id returns the original (`Unchanged`); an unknown or sold-out
+    /// product rejects it and changes nothing.
+    async fn place_order(&self, tenant_id: Uuid, device_id: Option<Uuid>, order: &NewOrder)
+        -> ApiResult<CommandResult>;
+    /// Applies a status action once per `command_id`; a repeated id returns the recorded result.
+    async fn change_status(
+        &self,
+        tenant_id: Uuid,
+        order_id: Uuid,
+        command_id: Uuid,
+        action: StatusAction,
+        reason: Option<String>,
+    ) -> ApiResult<CommandResult>;
+    async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order>;
+    /// A page of history, newest first, and the number of orders matching the filter.
+    async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)>;
+
+    // Sync
+    async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot>;
+    async fn head(&self, tenant_id: Uuid) -> ApiResult<Cursor>;
+    /// The oldest sequence number still in the log, if any.
+    async fn oldest_seq(&self, tenant_id: Uuid) -> ApiResult<Option<i64>>;
     async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>>;
+    /// Drops log entries and recorded command results older than `before`, for every tenant.
+    async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64>;
+}
+
+/// History filters; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub status: Option<OrderStatus>,
+    pub order_type: Option<OrderType>,
+    pub number: Option<i64>,
+    /// Matched case-insensitively against item names and notes.
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Which orders a snapshot carries.
+#[derive(Debug, Clone, Copy)]
+pub enum SnapshotScope {
+    /// Kitchen screens, admin devices and users: orders still in the kitchen plus today's.
+    Kitchen,
+    /// A kiosk: the orders it placed today.
+    Kiosk { device_id: Uuid },
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -284,6 +347,49 @@ impl From<ProductRow> for Product {
 }
 
 #[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: Uuid,
+    number: i64,
+    business_date: NaiveDate,
+    order_type: String,
+    status: String,
+    items: Json<Vec<OrderItem>>,
+    total: i64,
+    note: String,
+    device_id: Option<Uuid>,
+    placed_at: DateTime<Utc>,
+    preparing_at: Option<DateTime<Utc>>,
+    ready_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+    cancel_reason: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+impl OrderRow {
+    fn into_order(self) -> ApiResult<Order> {
+        Ok(Order {
+            id: self.id,
+            number: self.number,
+            business_date: self.business_date,
+            order_type: self.order_type.parse().map_err(|_| corrupt("order type", &self.order_type))?,
+            status: self.status.parse().map_err(|_| corrupt("order status", &self.status))?,
+            items: self.items.0,
+            total: ordera_protocol::Money(self.total),
+            note: self.note,
+            device_id: self.device_id,
+            placed_at: self.placed_at,
+            preparing_at: self.preparing_at,
+            ready_at: self.ready_at,
+            completed_at: self.completed_at,
+            cancelled_at: self.cancelled_at,
+            cancel_reason: self.cancel_reason,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,
     at: DateTime<Utc>,
@@ -294,6 +400,12 @@ impl From<EventRow> for LoggedEvent {
     fn from(row: EventRow) -> Self {
         LoggedEvent { seq: row.seq, at: row.at, event: row.payload.0 }
     }
+}
+
+/// Escapes `%`, `_` and `\\` so a search term matches literally inside `LIKE … ESCAPE '\\'`.
+fn like_pattern(term: &str) -> String {
+    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Maps a unique-constraint violation to a 409 with `message`; everything else stays internal.

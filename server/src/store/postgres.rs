@@ -9,14 +9,17 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::Publisher;
+
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    publisher: Publisher,
 }
 
 impl PgStore {
     pub const BACKEND: &'static str = "postgres";
 
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, publisher: Publisher) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(20)
             .acquire_timeout(Duration::from_secs(10))
@@ -25,7 +28,7 @@ impl PgStore {
             .context("connecting to PostgreSQL")?;
         // Migrations take an advisory lock, so several replicas starting at once apply them once.
         sqlx::migrate!("../migrations/postgres").run(&pool).await.context("applying PostgreSQL migrations")?;
-        Ok(Self { pool })
+        Ok(Self { pool, publisher })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -33,7 +36,20 @@ impl PgStore {
     }
 
     async fn scoped(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
+        let tx = self.pool.begin().await?;
+        Self::confine(tx, tenant_id).await
+    }
+
+    /// A read of several tables at one instant: the snapshot's cursor is then an exact watermark.
+    async fn snapshot_tx(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
+        let tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        Self::confine(tx, tenant_id).await
+    }
+
+    async fn confine(
+        mut tx: Transaction<'static, Postgres>,
+        tenant_id: Uuid,
+    ) -> sqlx::Result<Transaction<'static, Postgres>> {
         sqlx::query("SET LOCAL ROLE ordera_tenant").execute(&mut *tx).await?;
         sqlx::query("SELECT set_config('ordera.tenant_id', $1, true)")
             .bind(tenant_id.to_string())

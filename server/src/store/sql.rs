@@ -13,6 +13,8 @@ pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, name, role, active,
 pub(super) const DEVICE_COLUMNS: &str = "id, name, kind, created_at, last_seen_at, revoked_at";
 pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
 pub(super) const TENANT_COLUMNS: &str = "id, name, timezone, currency, created_at";
+pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
+     placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at";
 pub(super) const PRODUCT_SELECT: &str = "SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, \
      p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, \
      i.width AS image_width, i.height AS image_height \
@@ -27,16 +29,20 @@ macro_rules! sql_store {
                 UserChanges,
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
-            use ordera_protocol::{FieldErrors, Role};
+            use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction, Transition};
+            use ordera_protocol::sync::{Cursor, Snapshot};
+            use ordera_protocol::{FieldErrors, Money, OrderStatus, Role};
             use sqlx::types::Json;
             use uuid::Uuid;
 
             use $crate::error::{ApiError, ApiResult};
-            use $crate::store::sql::{CATEGORY_COLUMNS, DEVICE_COLUMNS, PRODUCT_SELECT, TENANT_COLUMNS, USER_COLUMNS};
+            use $crate::store::sql::{
+                CATEGORY_COLUMNS, DEVICE_COLUMNS, ORDER_COLUMNS, PRODUCT_SELECT, TENANT_COLUMNS, USER_COLUMNS,
+            };
             use $crate::store::{
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
-                TokenOwner, UserRow,
+                TokenOwner, UserRow, Committed, OrderFilter, OrderRow, SnapshotScope, like_pattern,
             };
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -44,21 +50,39 @@ macro_rules! sql_store {
             impl $store {
                 /// Appends `event` to the tenant's log. The `UPDATE … RETURNING` takes the tenant row's lock,
                 /// so sequence numbers are gapless and in commit order within a tenant.
-                async fn append_event(tx: &mut Tx, tenant_id: Uuid, event: Event) -> ApiResult<i64> {
+                async fn append_event(
+                    tx: &mut Tx,
+                    tenant_id: Uuid,
+                    events: &mut Vec<LoggedEvent>,
+                    event: Event,
+                ) -> ApiResult<()> {
                     let seq: i64 = sqlx::query_scalar(
                         "UPDATE tenants SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
                     )
                     .bind(tenant_id)
                     .fetch_one(&mut **tx)
                     .await?;
+                    let at = now();
                     sqlx::query("INSERT INTO events (tenant_id, seq, at, payload) VALUES ($1, $2, $3, $4)")
                         .bind(tenant_id)
                         .bind(seq)
-                        .bind(now())
+                        .bind(at)
                         .bind(Json(&event))
                         .execute(&mut **tx)
                         .await?;
-                    Ok(seq)
+                    events.push(LoggedEvent { seq, at, event });
+                    Ok(())
+                }
+
+                /// Commits, then hands the transaction's events to the publisher for fan-out. Publishing
+                /// after commit means a client never hears of a change it cannot then read.
+                async fn commit(&self, tx: Tx, tenant_id: Uuid, events: Vec<LoggedEvent>) -> ApiResult<()> {
+                    tx.commit().await?;
+                    if !events.is_empty() {
+                        // A closed receiver (a tool without fan-out) is fine: the log has the events.
+                        let _ = self.publisher.send(Committed { tenant_id, events });
+                    }
+                    Ok(())
                 }
 
                 /// Serialises changes that check an invariant across rows (the last owner) per tenant.
@@ -108,6 +132,48 @@ macro_rules! sql_store {
                     .fetch_all(&mut **tx)
                     .await?;
                     Ok(rows.into_iter().map(Category::from).collect())
+                }
+
+                async fn order_in(tx: &mut Tx, tenant_id: Uuid, id: Uuid) -> ApiResult<Option<Order>> {
+                    let row: Option<OrderRow> =
+                        sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND id = $2"))
+                            .bind(tenant_id)
+                            .bind(id)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    row.map(OrderRow::into_order).transpose()
+                }
+
+                fn time_zone(tenant: &Tenant) -> ApiResult<chrono_tz::Tz> {
+                    tenant.timezone.parse().map_err(|_| {
+                        ApiError::Internal(anyhow::anyhow!("stored time zone {:?} is not valid", tenant.timezone))
+                    })
+                }
+
+                /// Adds `delta` to a counted product's stock and logs the product; uncounted ones are left.
+                async fn adjust_stock(
+                    tx: &mut Tx,
+                    tenant_id: Uuid,
+                    events: &mut Vec<LoggedEvent>,
+                    product_id: Uuid,
+                    delta: i64,
+                ) -> ApiResult<()> {
+                    let changed = sqlx::query(
+                        "UPDATE products SET stock = stock + $3, updated_at = $4 \
+                         WHERE tenant_id = $1 AND id = $2 AND stock IS NOT NULL",
+                    )
+                    .bind(tenant_id)
+                    .bind(product_id)
+                    .bind(delta)
+                    .bind(now())
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed > 0 {
+                        let product = Self::product_in(tx, tenant_id, product_id).await?;
+                        Self::append_event(tx, tenant_id, events, Event::ProductUpserted { product }).await?;
+                    }
+                    Ok(())
                 }
 
                 /// A category named in a request body: a missing one is the body's fault (422), not the URL's.
@@ -363,6 +429,7 @@ macro_rules! sql_store {
 
                 async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>> {
                     let mut tx = self.unscoped().await?;
+                    let mut events = Vec::new();
                     let at = now();
                     // Marking the code used in the same statement that checks it makes it single-use even
                     // when two devices race with the same code.
@@ -389,9 +456,9 @@ macro_rules! sql_store {
                     .fetch_one(&mut *tx)
                     .await?;
                     let device = row.into_device()?;
-                    Self::append_event(&mut tx, tenant_id, Event::DeviceUpserted { device: device.clone() }).await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() }).await?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                    tx.commit().await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(Some((tenant, device)))
                 }
 
@@ -420,6 +487,7 @@ macro_rules! sql_store {
 
                 async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let row: Option<DeviceRow> = sqlx::query_as(&format!(
                         "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
@@ -430,8 +498,8 @@ macro_rules! sql_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
-                    Self::append_event(&mut tx, tenant_id, Event::DeviceRevoked { id: device_id }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceRevoked { id: device_id }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(device)
                 }
 
@@ -442,6 +510,7 @@ macro_rules! sql_store {
 
                 async fn create_category(&self, tenant_id: Uuid, category: &NewCategory) -> ApiResult<Category> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let at = now();
                     let row: CategoryRow = sqlx::query_as(&format!(
                         "INSERT INTO categories (id, tenant_id, name, position, visible, created_at, updated_at) \
@@ -457,13 +526,14 @@ macro_rules! sql_store {
                     .fetch_one(&mut *tx)
                     .await?;
                     let category = Category::from(row);
-                    Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(category)
                 }
 
                 async fn update_category(&self, tenant_id: Uuid, id: Uuid, changes: &CategoryChanges) -> ApiResult<Category> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let row: Option<CategoryRow> = sqlx::query_as(&format!(
                         "UPDATE categories SET name = COALESCE($3, name), position = COALESCE($4, position), \
                          visible = COALESCE($5, visible), updated_at = $6 \
@@ -478,13 +548,14 @@ macro_rules! sql_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     let category = Category::from(row.ok_or(ApiError::NotFound("category"))?);
-                    Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(category)
                 }
 
                 async fn reorder_categories(&self, tenant_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Category>> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let existing = Self::categories_in(&mut tx, tenant_id).await?;
                     let mut have: Vec<Uuid> = existing.iter().map(|c| c.id).collect();
                     let mut want = ids.to_vec();
@@ -508,14 +579,15 @@ macro_rules! sql_store {
                     }
                     let categories = Self::categories_in(&mut tx, tenant_id).await?;
                     for category in &categories {
-                        Self::append_event(&mut tx, tenant_id, Event::CategoryUpserted { category: category.clone() }).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
                     }
-                    tx.commit().await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(categories)
                 }
 
                 async fn delete_category(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let products: Option<i64> = sqlx::query_scalar(
                         "SELECT (SELECT COUNT(*) FROM products p WHERE p.tenant_id = $1 AND p.category_id = $2) \
                          FROM categories WHERE tenant_id = $1 AND id = $2",
@@ -538,8 +610,8 @@ macro_rules! sql_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    Self::append_event(&mut tx, tenant_id, Event::CategoryDeleted { id }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryDeleted { id }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(())
                 }
 
@@ -560,6 +632,7 @@ macro_rules! sql_store {
 
                 async fn create_product(&self, tenant_id: Uuid, product: &NewProduct) -> ApiResult<Product> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     Self::require_category(&mut tx, tenant_id, product.category_id).await?;
                     let id = ordera_protocol::new_id();
                     let at = now();
@@ -586,13 +659,14 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?;
                     let product = Self::product_in(&mut tx, tenant_id, id).await?;
-                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(product)
                 }
 
                 async fn update_product(&self, tenant_id: Uuid, id: Uuid, changes: &ProductChanges) -> ApiResult<Product> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     if let Some(category_id) = changes.category_id {
                         Self::require_category(&mut tx, tenant_id, category_id).await?;
                     }
@@ -628,13 +702,14 @@ macro_rules! sql_store {
                         return Err(ApiError::NotFound("product"));
                     }
                     let product = Self::product_in(&mut tx, tenant_id, id).await?;
-                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(product)
                 }
 
                 async fn delete_product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let image: Option<Option<Uuid>> =
                         sqlx::query_scalar("DELETE FROM products WHERE tenant_id = $1 AND id = $2 RETURNING image_id")
                             .bind(tenant_id)
@@ -649,13 +724,14 @@ macro_rules! sql_store {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    Self::append_event(&mut tx, tenant_id, Event::ProductDeleted { id }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductDeleted { id }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(())
                 }
 
                 async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
                     let previous: Option<Option<Uuid>> =
                         sqlx::query_scalar("SELECT image_id FROM products WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant_id)
@@ -692,8 +768,8 @@ macro_rules! sql_store {
                             .await?;
                     }
                     let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
-                    Self::append_event(&mut tx, tenant_id, Event::ProductUpserted { product: product.clone() }).await?;
-                    tx.commit().await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
                     Ok(product)
                 }
 
@@ -708,6 +784,302 @@ macro_rules! sql_store {
                     .await?;
                     let (display, thumb, etag) = row.ok_or(ApiError::NotFound("image"))?;
                     Ok(StoredImage { display, thumb, etag })
+                }
+
+                async fn place_order(
+                    &self,
+                    tenant_id: Uuid,
+                    device_id: Option<Uuid>,
+                    order: &NewOrder,
+                ) -> ApiResult<CommandResult> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    // The tenant row's lock serialises a restaurant's orders: the duplicate check, the
+                    // ticket number and the stock below all see every order committed before this one.
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
+                        return Ok(CommandResult::unchanged(existing));
+                    }
+                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                    let mut items = Vec::with_capacity(order.lines.len());
+                    let mut wanted: Vec<(Uuid, i64)> = Vec::new();
+                    let mut total = Money::ZERO;
+                    for line in &order.lines {
+                        let product = match Self::product_in(&mut tx, tenant_id, line.product_id).await {
+                            Ok(product) => product,
+                            Err(ApiError::NotFound(_)) => {
+                                return Ok(CommandResult::rejected(
+                                    "an item on this order is no longer on the menu",
+                                    None,
+                                ))
+                            }
+                            Err(error) => return Err(error),
+                        };
+                        if !product.orderable() {
+                            return Ok(CommandResult::rejected(format!("{} is sold out", product.name), None));
+                        }
+                        let quantity = match wanted.iter_mut().find(|(id, _)| *id == product.id) {
+                            Some((_, quantity)) => {
+                                *quantity += line.quantity;
+                                *quantity
+                            }
+                            None => {
+                                wanted.push((product.id, line.quantity));
+                                line.quantity
+                            }
+                        };
+                        if let Some(stock) = product.stock {
+                            if quantity > stock {
+                                return Ok(CommandResult::rejected(
+                                    format!("only {stock} {} left", product.name),
+                                    None,
+                                ));
+                            }
+                        }
+                        let item = OrderItem {
+                            product_id: product.id,
+                            name: product.name,
+                            unit_price: product.price,
+                            quantity: line.quantity,
+                            note: line.note.clone(),
+                            station: product.station,
+                        };
+                        total = total
+                            .checked_add(item.line_total())
+                            .ok_or_else(|| ApiError::invalid_field("items", "the order total is too large"))?;
+                        items.push(item);
+                    }
+                    for (product_id, quantity) in &wanted {
+                        Self::adjust_stock(&mut tx, tenant_id, &mut events, *product_id, -quantity).await?;
+                    }
+                    let placed_at = now();
+                    let business_date = placed_at.with_timezone(&Self::time_zone(&tenant)?).date_naive();
+                    let number: i64 = sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE tenant_id = $1 AND business_date = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(business_date)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let search_text = items
+                        .iter()
+                        .flat_map(|item| [item.name.as_str(), item.note.as_str()])
+                        .chain([order.note.as_str()])
+                        .filter(|text| !text.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                        .to_lowercase();
+                    sqlx::query(
+                        "INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, \
+                         search_text, total, note, device_id, placed_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                    )
+                    .bind(order.id)
+                    .bind(tenant_id)
+                    .bind(number)
+                    .bind(business_date)
+                    .bind(order.order_type.as_str())
+                    .bind(OrderStatus::Placed.as_str())
+                    .bind(Json(&items))
+                    .bind(search_text)
+                    .bind(total.minor_units())
+                    .bind(&order.note)
+                    .bind(device_id)
+                    .bind(placed_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict_on_unique(e, "this order id is already in use"))?;
+                    let placed = Self::order_in(&mut tx, tenant_id, order.id)
+                        .await?
+                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an inserted order is missing")))?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: placed.clone() })
+                        .await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(CommandResult::applied(placed))
+                }
+
+                async fn change_status(
+                    &self,
+                    tenant_id: Uuid,
+                    order_id: Uuid,
+                    command_id: Uuid,
+                    action: StatusAction,
+                    reason: Option<String>,
+                ) -> ApiResult<CommandResult> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    let recorded: Option<Json<CommandResult>> =
+                        sqlx::query_scalar("SELECT result FROM commands WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(command_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some(Json(result)) = recorded {
+                        return Ok(result);
+                    }
+                    let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
+                    let result = match order.status.apply(action) {
+                        Transition::Unchanged => CommandResult::unchanged(order),
+                        Transition::Rejected(why) => CommandResult::rejected(why, Some(order)),
+                        Transition::To(next) => {
+                            sqlx::query(
+                                "UPDATE orders SET status = $3, updated_at = $4, \
+                                 preparing_at = CASE WHEN $3 = 'preparing' THEN COALESCE(preparing_at, $4) ELSE preparing_at END, \
+                                 ready_at = CASE WHEN $3 = 'ready' THEN COALESCE(ready_at, $4) ELSE ready_at END, \
+                                 completed_at = CASE WHEN $3 = 'completed' THEN $4 WHEN $3 = 'ready' THEN NULL ELSE completed_at END, \
+                                 cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END, \
+                                 cancel_reason = CASE WHEN $3 = 'cancelled' THEN $5 ELSE cancel_reason END \
+                                 WHERE tenant_id = $1 AND id = $2",
+                            )
+                            .bind(tenant_id)
+                            .bind(order_id)
+                            .bind(next.as_str())
+                            .bind(now())
+                            .bind(reason)
+                            .execute(&mut *tx)
+                            .await?;
+                            if next == OrderStatus::Cancelled {
+                                // A cancelled order gives its portions back.
+                                let mut returned: Vec<(Uuid, i64)> = Vec::new();
+                                for item in &order.items {
+                                    match returned.iter_mut().find(|(id, _)| *id == item.product_id) {
+                                        Some((_, quantity)) => *quantity += item.quantity,
+                                        None => returned.push((item.product_id, item.quantity)),
+                                    }
+                                }
+                                for (product_id, quantity) in returned {
+                                    Self::adjust_stock(&mut tx, tenant_id, &mut events, product_id, quantity).await?;
+                                }
+                            }
+                            let changed = Self::order_in(&mut tx, tenant_id, order_id)
+                                .await?
+                                .ok_or(ApiError::NotFound("order"))?;
+                            Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
+                                .await?;
+                            CommandResult::applied(changed)
+                        }
+                    };
+                    sqlx::query("INSERT INTO commands (tenant_id, id, result, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(tenant_id)
+                        .bind(command_id)
+                        .bind(Json(&result))
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(result)
+                }
+
+                async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Self::order_in(&mut tx, tenant_id, id).await?.ok_or(ApiError::NotFound("order"))
+                }
+
+                async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    const WHERE: &str = "WHERE tenant_id = $1 \
+                         AND ($2 IS NULL OR business_date >= $2) AND ($3 IS NULL OR business_date <= $3) \
+                         AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR order_type = $5) \
+                         AND ($6 IS NULL OR number = $6) AND ($7 IS NULL OR search_text LIKE $7 ESCAPE '\\')";
+                    let search = filter.search.as_deref().map(like_pattern);
+                    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM orders {WHERE} ORDER BY placed_at DESC, id DESC LIMIT $8 OFFSET $9"
+                    ))
+                    .bind(tenant_id)
+                    .bind(filter.from)
+                    .bind(filter.to)
+                    .bind(filter.status.map(OrderStatus::as_str))
+                    .bind(filter.order_type.map(|t| t.as_str()))
+                    .bind(filter.number)
+                    .bind(search.as_deref())
+                    .bind(filter.limit)
+                    .bind(filter.offset)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM orders {WHERE}"))
+                        .bind(tenant_id)
+                        .bind(filter.from)
+                        .bind(filter.to)
+                        .bind(filter.status.map(OrderStatus::as_str))
+                        .bind(filter.order_type.map(|t| t.as_str()))
+                        .bind(filter.number)
+                        .bind(search.as_deref())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let orders = rows.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?;
+                    Ok((orders, total))
+                }
+
+                async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot> {
+                    let mut tx = self.snapshot_tx(tenant_id).await?;
+                    let (epoch, seq): (i64, i64) = sqlx::query_as("SELECT epoch, last_seq FROM tenants WHERE id = $1")
+                        .bind(tenant_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(ApiError::NotFound("restaurant"))?;
+                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                    let today = now().with_timezone(&Self::time_zone(&tenant)?).date_naive();
+                    let categories = Self::categories_in(&mut tx, tenant_id).await?;
+                    let products: Vec<ProductRow> = sqlx::query_as(&format!(
+                        "{PRODUCT_SELECT} WHERE p.tenant_id = $1 ORDER BY p.position, p.id"
+                    ))
+                    .bind(tenant_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let orders: Vec<OrderRow> = match scope {
+                        SnapshotScope::Kitchen => sqlx::query_as(&format!(
+                            "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 \
+                             AND (status IN ('placed', 'preparing', 'ready') OR business_date = $2) ORDER BY placed_at, id"
+                        ))
+                        .bind(tenant_id)
+                        .bind(today)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                        SnapshotScope::Kiosk { device_id } => sqlx::query_as(&format!(
+                            "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND device_id = $2 \
+                             AND business_date = $3 ORDER BY placed_at, id"
+                        ))
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(today)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    };
+                    Ok(Snapshot {
+                        cursor: Cursor { epoch, seq },
+                        tenant,
+                        categories,
+                        products: products.into_iter().map(Product::from).collect(),
+                        orders: orders.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?,
+                    })
+                }
+
+                async fn head(&self, tenant_id: Uuid) -> ApiResult<Cursor> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let (epoch, seq): (i64, i64) = sqlx::query_as("SELECT epoch, last_seq FROM tenants WHERE id = $1")
+                        .bind(tenant_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(ApiError::NotFound("restaurant"))?;
+                    Ok(Cursor { epoch, seq })
+                }
+
+                async fn oldest_seq(&self, tenant_id: Uuid) -> ApiResult<Option<i64>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    Ok(sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE tenant_id = $1")
+                        .bind(tenant_id)
+                        .fetch_one(&mut *tx)
+                        .await?)
+                }
+
+                async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64> {
+                    let mut tx = self.unscoped().await?;
+                    let events = sqlx::query("DELETE FROM events WHERE at < $1").bind(before).execute(&mut *tx).await?;
+                    let commands =
+                        sqlx::query("DELETE FROM commands WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(events.rows_affected() + commands.rows_affected())
                 }
 
                 async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>> {

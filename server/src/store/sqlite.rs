@@ -10,14 +10,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
+use super::Publisher;
+
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    publisher: Publisher,
 }
 
 impl SqliteStore {
     pub const BACKEND: &'static str = "sqlite";
 
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, publisher: Publisher) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .context("parsing the SQLite URL")?
             .create_if_missing(true)
@@ -36,7 +39,7 @@ impl SqliteStore {
             .await
             .context("opening the SQLite database")?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await.context("applying SQLite migrations")?;
-        Ok(Self { pool })
+        Ok(Self { pool, publisher })
     }
 
     async fn scoped(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
@@ -44,6 +47,11 @@ impl SqliteStore {
     }
 
     async fn scoped_read(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin().await
+    }
+
+    /// In WAL mode a read transaction sees one snapshot from its first read on.
+    async fn snapshot_tx(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
         self.pool.begin().await
     }
 

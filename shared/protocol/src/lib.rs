@@ -7,6 +7,7 @@
 pub mod api;
 pub mod domain;
 pub mod money;
+pub mod orders;
 pub mod sync;
 pub mod validate;
 

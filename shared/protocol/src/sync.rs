@@ -1,14 +1,19 @@
-//! The per-tenant event log's entries. Each carries the whole entity after the change, so a client applies
-//! it without a second request, and applying it twice changes nothing.
+//! Sync: the per-tenant event log's entries, the snapshot, and the WebSocket messages (one tagged enum per
+//! direction). Each event carries the whole entity after the change, so a client applies it without a
+//! second request, and applying it twice changes nothing.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Category, Device, Product, Tenant};
+use crate::orders::{CommandResult, Order, PlaceOrderRequest, StatusChangeRequest};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     TenantUpdated { tenant: Tenant },
@@ -18,13 +23,106 @@ pub enum Event {
     ProductDeleted { id: Uuid },
     DeviceUpserted { device: Device },
     DeviceRevoked { id: Uuid },
+    OrderUpserted { order: Order },
 }
 
 /// One entry of a tenant's log: `seq` is gapless and in commit order within the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LoggedEvent {
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub event: Event,
+}
+
+/// A position in a tenant's log. `epoch` changes when the log is reset (a restore); a cursor from another
+/// epoch means nothing and the client must take a new snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Cursor {
+    pub epoch: i64,
+    pub seq: i64,
+}
+
+/// Everything a device kind needs to start, read in one consistent transaction: applying the events after
+/// `cursor.seq` to it gives the current state exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Snapshot {
+    pub cursor: Cursor,
+    pub tenant: Tenant,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+    /// Kitchen and admin devices: the orders still in the kitchen plus today's finished ones.
+    /// Kiosks: the orders they placed today.
+    pub orders: Vec<Order>,
+}
+
+/// What a client sends over `/api/v1/sync/ws`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message: the device or session token, and the position the client has applied up to
+    /// (`epoch: None` for a client with nothing yet).
+    Hello { token: String, epoch: Option<i64>, since: i64 },
+    /// Place an order; acked after commit with the order and its ticket number.
+    PlaceOrder { command_id: Uuid, order: PlaceOrderRequest },
+    /// Move an order through the kitchen; acked after commit.
+    ChangeStatus { order_id: Uuid, change: StatusChangeRequest },
+    /// An application-level heartbeat: the server answers `pong` with the same `nonce`.
+    Ping { nonce: u64 },
+}
+
+/// What the server sends over `/api/v1/sync/ws`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The hello was accepted; `head` is the tenant's newest position at that moment.
+    Welcome {
+        tenant_id: Uuid,
+        head: Cursor,
+    },
+    /// A page of events, in order, with no gaps after the client's position.
+    Events {
+        events: Vec<LoggedEvent>,
+    },
+    /// Replay is done: from here on, events arrive as they happen.
+    CaughtUp {
+        seq: i64,
+    },
+    /// The client's position cannot be continued (another epoch, or older than the log keeps): fetch a
+    /// new snapshot, keep the outbox, and reconnect from the snapshot's cursor.
+    Resync {
+        reason: String,
+        epoch: i64,
+    },
+    /// The result of a command, after it was committed.
+    Ack {
+        command_id: Uuid,
+        result: CommandResult,
+    },
+    Pong {
+        nonce: u64,
+    },
+    /// A message the server could not use; the connection stays open unless a close follows.
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+/// WebSocket close codes with a meaning for the client.
+pub mod close {
+    /// The first message was not a valid hello, or a hello came twice.
+    pub const PROTOCOL: u16 = 4000;
+    /// The token is unknown, expired or revoked: do not reconnect with it.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// No hello within the allowed time.
+    pub const HELLO_TIMEOUT: u16 = 4003;
+    /// The server is restarting: reconnect (to another instance) after a jittered pause.
+    pub const GOING_AWAY: u16 = 4004;
+    /// The client read too slowly and its send queue filled: reconnect and catch up by cursor.
+    pub const SLOW_CONSUMER: u16 = 4008;
+    /// The client sent nothing for too long.
+    pub const IDLE: u16 = 4009;
 }

@@ -1,0 +1,215 @@
+//! Orders over HTTP, and the two commands (place, change status) shared with the sync socket.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use ordera_protocol::api::ErrorBody;
+use ordera_protocol::orders::{
+    CommandResult, Order, OrderPage, OrderQuery, Outcome, PlaceOrderRequest, StatusChangeRequest,
+};
+use ordera_protocol::{Currency, DeviceKind};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::{Auth, ManagerAuth, Principal};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+use crate::store::OrderFilter;
+
+/// The most orders an export or a report reads.
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_orders, place_order))
+        .routes(routes!(export_csv))
+        .routes(routes!(get_order))
+        .routes(routes!(change_status))
+}
+
+/// Places an order for a kiosk, an admin device or a signed-in user; kitchen screens only work orders.
+pub async fn place(state: &AppState, auth: &Auth, request: &PlaceOrderRequest) -> ApiResult<CommandResult> {
+    let device_id = match auth.principal {
+        Principal::Device { kind: DeviceKind::Kds, .. } => {
+            return Err(ApiError::Forbidden("kitchen screens cannot place orders"))
+        }
+        Principal::Device { device_id, .. } => Some(device_id),
+        Principal::User { .. } => None,
+    };
+    let order = request.validate()?;
+    let result = state.store.place_order(auth.tenant_id, device_id, &order).await?;
+    if result.outcome == Outcome::Applied {
+        tracing::info!(tenant = %auth.tenant_id, order = %order.id, "order placed");
+    }
+    Ok(result)
+}
+
+/// Changes an order's status for a kitchen screen, an admin device or a signed-in user; kiosks cannot.
+pub async fn set_status(
+    state: &AppState,
+    auth: &Auth,
+    order_id: Uuid,
+    request: &StatusChangeRequest,
+) -> ApiResult<CommandResult> {
+    if let Principal::Device { kind: DeviceKind::Kiosk, .. } = auth.principal {
+        return Err(ApiError::Forbidden("kiosks cannot change an order's status"));
+    }
+    let reason = request.validate()?;
+    state.store.change_status(auth.tenant_id, order_id, request.command_id, request.action, reason).await
+}
+
+/// An HTTP answer for a command: the order (201 when created, 200 otherwise) or 409 with the reason.
+fn command_response(result: CommandResult, created: StatusCode) -> ApiResult<(StatusCode, ApiJson<Order>)> {
+    match (result.outcome, result.order) {
+        (Outcome::Applied, Some(order)) => Ok((created, ApiJson(order))),
+        (Outcome::Unchanged, Some(order)) => Ok((StatusCode::OK, ApiJson(order))),
+        (_, _) => Err(ApiError::Conflict(result.reason.unwrap_or_else(|| "the command was refused".into()))),
+    }
+}
+
+/// Place an order. Sending the same `id` again returns the original order (200) and creates nothing.
+#[utoipa::path(post, path = "/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrderRequest,
+    responses((status = 201, body = Order), (status = 200, body = Order, description = "already placed"),
+        (status = 409, body = ErrorBody, description = "sold out or no longer on the menu"),
+        (status = 422, body = ErrorBody)))]
+async fn place_order(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(request): ApiJson<PlaceOrderRequest>,
+) -> ApiResult<(StatusCode, ApiJson<Order>)> {
+    command_response(place(&state, &auth, &request).await?, StatusCode::CREATED)
+}
+
+/// Move an order through the kitchen, cancel it (with a reason) or recall it. A repeated `command_id` or a
+/// stale action changes nothing and returns the order as it is.
+#[utoipa::path(post, path = "/orders/{id}/status", tag = "orders", security(("bearer" = [])),
+    request_body = StatusChangeRequest, params(("id" = Uuid, Path, description = "order id")),
+    responses((status = 200, body = Order), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn change_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<StatusChangeRequest>,
+) -> ApiResult<(StatusCode, ApiJson<Order>)> {
+    command_response(set_status(&state, &auth, id, &request).await?, StatusCode::OK)
+}
+
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "order id")),
+    responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
+async fn get_order(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<Order>> {
+    Ok(ApiJson(state.store.order(auth.tenant_id, id).await?))
+}
+
+fn filter(query: &OrderQuery, limit: i64, offset: i64) -> ApiResult<OrderFilter> {
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from > to {
+            return Err(ApiError::invalid_field("from", "must not be after `to`"));
+        }
+    }
+    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
+    Ok(OrderFilter {
+        from: query.from,
+        to: query.to,
+        status: query.status,
+        order_type: query.order_type,
+        number: query.number,
+        search,
+        limit,
+        offset,
+    })
+}
+
+/// Order history, newest first, filtered and paged.
+#[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = [])), params(OrderQuery),
+    responses((status = 200, body = OrderPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_orders(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiQuery(query): ApiQuery<OrderQuery>,
+) -> ApiResult<ApiJson<OrderPage>> {
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(50);
+    if page < 1 {
+        return Err(ApiError::invalid_field("page", "must be 1 or more"));
+    }
+    if !(1..=200).contains(&per_page) {
+        return Err(ApiError::invalid_field("per_page", "must be between 1 and 200"));
+    }
+    let filter = filter(&query, per_page, (page - 1) * per_page)?;
+    let (orders, total) = state.store.orders(me.tenant_id, &filter).await?;
+    Ok(ApiJson(OrderPage { orders, total, page, per_page }))
+}
+
+/// Order history as CSV (same filters, no paging), with times in the restaurant's time zone.
+#[utoipa::path(get, path = "/orders/export.csv", tag = "orders", security(("bearer" = [])), params(OrderQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+async fn export_csv(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiQuery(query): ApiQuery<OrderQuery>,
+) -> ApiResult<Response> {
+    let tenant = state.store.tenant(me.tenant_id).await?;
+    let tz: chrono_tz::Tz = tenant.timezone.parse().map_err(|_| anyhow::anyhow!("stored time zone"))?;
+    let currency = Currency::parse(&tenant.currency).map_err(|_| anyhow::anyhow!("stored currency"))?;
+    let (orders, _) = state.store.orders(me.tenant_id, &filter(&query, MAX_EXPORT_ROWS, 0)?).await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "number",
+            "business_date",
+            "placed_at",
+            "type",
+            "status",
+            "items",
+            "total",
+            "currency",
+            "note",
+            "prep_seconds",
+            "cancel_reason",
+        ])
+        .map_err(anyhow::Error::from)?;
+    for order in &orders {
+        let items: Vec<String> = order
+            .items
+            .iter()
+            .map(|i| {
+                if i.note.is_empty() {
+                    format!("{}x {}", i.quantity, i.name)
+                } else {
+                    format!("{}x {} ({})", i.quantity, i.name, i.note)
+                }
+            })
+            .collect();
+        let prep = order.ready_at.map(|ready| (ready - order.placed_at).num_seconds().to_string()).unwrap_or_default();
+        let total = currency.format(order.total);
+        let amount = total.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-');
+        writer
+            .write_record([
+                order.number.to_string(),
+                order.business_date.to_string(),
+                order.placed_at.with_timezone(&tz).to_rfc3339(),
+                order.order_type.to_string(),
+                order.status.to_string(),
+                items.join("; "),
+                amount.to_owned(),
+                tenant.currency.clone(),
+                order.note.clone(),
+                prep,
+                order.cancel_reason.clone().unwrap_or_default(),
+            ])
+            .map_err(anyhow::Error::from)?;
+    }
+    let body = writer.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?;
+    let filename = format!("attachment; filename=\"orders-{}.csv\"", Utc::now().with_timezone(&tz).format("%Y-%m-%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,372 @@
+//! Sync: the snapshot and the WebSocket stream.
+//!
+//! A session: the client says `hello {token, epoch, since}`; the server answers `welcome`, subscribes to
+//! the restaurant's live events, replays `seq > since` from the log in pages, says `caught_up`, then
+//! forwards live events (filling any gap from the log, dropping repeats) and runs the client's commands,
+//! acking each after commit. A reader loop and a writer task share a bounded queue: a client that reads too
+//! slowly fills it and is closed with `SLOW_CONSUMER`, to catch up by cursor when it reconnects.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use ordera_protocol::api::ErrorBody;
+use ordera_protocol::orders::CommandResult;
+use ordera_protocol::sync::{close, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
+use ordera_protocol::DeviceKind;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::{timeout, Instant};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{authenticate, Auth, Principal};
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::hub::Frame;
+use crate::state::AppState;
+use crate::store::SnapshotScope;
+use crate::{hub, orders};
+
+/// The largest client message accepted; commands are small.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Messages queued for one socket before it counts as too slow.
+pub const SEND_QUEUE: usize = 256;
+/// Events per replay page.
+pub const REPLAY_PAGE: i64 = 500;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client pings at least this often; silence past it means the link is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a live session re-checks its token (logout, deactivation, expiry).
+const REAUTH_INTERVAL: Duration = Duration::from_secs(30);
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(snapshot)).routes(routes!(ws))
+}
+
+fn scope(auth: &Auth) -> SnapshotScope {
+    match auth.principal {
+        Principal::Device { device_id, kind: DeviceKind::Kiosk } => SnapshotScope::Kiosk { device_id },
+        _ => SnapshotScope::Kitchen,
+    }
+}
+
+/// Everything this device needs to start, with the exact log position it reflects.
+#[utoipa::path(get, path = "/sync/snapshot", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = Snapshot), (status = 401, body = ErrorBody)))]
+async fn snapshot(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJson<Snapshot>> {
+    Ok(ApiJson(state.store.snapshot(auth.tenant_id, scope(&auth)).await?))
+}
+
+/// The live stream. Upgrade to a WebSocket, then send `hello` first; see `ClientMessage` and
+/// `ServerMessage` in ordera-protocol.
+#[utoipa::path(get, path = "/sync/ws", tag = "sync", responses((status = 101, description = "switching to WebSocket")))]
+async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        // Small buffers keep an idle connection cheap; our own limit below gives a clear close code.
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(1024 * 1024)
+        .max_frame_size(1024 * 1024)
+        .on_upgrade(move |socket| session(state, socket))
+}
+
+/// Why a session ends, sent to the client as a close frame.
+struct Closing {
+    code: u16,
+    reason: &'static str,
+}
+
+impl Closing {
+    fn new(code: u16, reason: &'static str) -> Self {
+        Self { code, reason }
+    }
+}
+
+async fn session(state: AppState, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (queue, mut outgoing) = mpsc::channel::<Message>(SEND_QUEUE);
+    let writer = tokio::spawn(async move {
+        while let Some(message) = outgoing.recv().await {
+            let closing = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut session = Session { state, queue: queue.clone(), last: 0, auth: None, token: String::new() };
+    let closing = tokio::select! {
+        closing = session.run(&mut stream) => closing,
+        // The writer ends when the client is gone; then there is nobody to serve.
+        _ = queue.closed() => None,
+    };
+    if let Some(Closing { code, reason }) = closing {
+        // The close frame goes even past a full queue: it is the one message the client must get.
+        let frame = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        if queue.try_send(frame.clone()).is_err() {
+            writer.abort();
+            return;
+        }
+    }
+    drop(session);
+    drop(queue);
+    let _ = timeout(Duration::from_secs(5), writer).await;
+}
+
+struct Session {
+    state: AppState,
+    queue: mpsc::Sender<Message>,
+    /// The newest sequence number this client has been sent.
+    last: i64,
+    auth: Option<Auth>,
+    token: String,
+}
+
+enum Incoming {
+    Message(ClientMessage),
+    /// Not valid JSON or not a known message: said back to the client, the session goes on.
+    Invalid(String),
+    Close(Closing),
+    Gone,
+}
+
+impl Session {
+    fn send(&self, message: &ServerMessage) -> Result<(), Closing> {
+        let json = serde_json::to_string(message).expect("server messages serialise");
+        self.send_text(json.into())
+    }
+
+    /// Queues without waiting: a full queue means the client is not keeping up.
+    fn send_text(&self, text: Utf8Bytes) -> Result<(), Closing> {
+        match self.queue.try_send(Message::Text(text)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(Closing::new(close::SLOW_CONSUMER, "too slow: reconnect and catch up from your cursor"))
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Closing::new(1000, "gone")),
+        }
+    }
+
+    /// Waits for room: replay pages go at the client's pace, not at the database's.
+    async fn send_paced(&self, message: &ServerMessage) -> Result<(), Closing> {
+        let json = serde_json::to_string(message).expect("server messages serialise");
+        self.queue.send(Message::Text(json.into())).await.map_err(|_| Closing::new(1000, "gone"))
+    }
+
+    async fn next_message(stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Incoming {
+        loop {
+            match stream.next().await {
+                None | Some(Err(_)) => return Incoming::Gone,
+                Some(Ok(Message::Text(text))) => {
+                    if text.len() > MAX_MESSAGE_BYTES {
+                        return Incoming::Close(Closing::new(1009, "message too big"));
+                    }
+                    return match serde_json::from_str::<ClientMessage>(&text) {
+                        Ok(message) => Incoming::Message(message),
+                        Err(error) => Incoming::Invalid(error.to_string()),
+                    };
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    if bytes.len() > MAX_MESSAGE_BYTES {
+                        return Incoming::Close(Closing::new(1009, "message too big"));
+                    }
+                    return Incoming::Invalid("binary messages are not understood; send JSON text".into());
+                }
+                Some(Ok(Message::Close(_))) => return Incoming::Gone,
+                // Pings are answered by the WebSocket layer itself.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            }
+        }
+    }
+
+    async fn run(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Option<Closing> {
+        match self.serve(stream).await {
+            Ok(()) => None,
+            Err(closing) => Some(closing),
+        }
+    }
+
+    async fn serve(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Closing> {
+        // 1. Hello.
+        let hello = match timeout(HELLO_TIMEOUT, Self::next_message(stream)).await {
+            Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello within 10 seconds")),
+            Ok(Incoming::Gone) => return Ok(()),
+            Ok(Incoming::Close(closing)) => return Err(closing),
+            Ok(Incoming::Invalid(_)) => return Err(Closing::new(close::PROTOCOL, "the first message must be a hello")),
+            Ok(Incoming::Message(message)) => message,
+        };
+        let ClientMessage::Hello { token, epoch, since } = hello else {
+            return Err(Closing::new(close::PROTOCOL, "the first message must be a hello"));
+        };
+        let auth = match authenticate(&self.state, &token).await {
+            Ok(auth) => auth,
+            Err(ApiError::Unauthorized(_)) => {
+                return Err(Closing::new(close::UNAUTHORIZED, "invalid, expired or revoked token"))
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "authenticating a sync session failed");
+                return Err(Closing::new(1011, "internal error; try again"));
+            }
+        };
+        self.auth = Some(auth);
+        self.token = token;
+        let tenant_id = auth.tenant_id;
+
+        // 2. Subscribe before reading the log, so nothing committed in between falls through.
+        let mut live = self.state.hub.subscribe(tenant_id);
+        let head = self.state.store.head(tenant_id).await.map_err(internal)?;
+        self.send(&ServerMessage::Welcome { tenant_id, head })?;
+
+        // 3. Replay, or ask for a resync when the cursor cannot be continued.
+        if let Some(reason) = self.resync_reason(head, epoch, since).await? {
+            self.send(&ServerMessage::Resync { reason: reason.into(), epoch: head.epoch })?;
+            // The client will fetch a snapshot and come back with its cursor; live events until then are
+            // of no use to it.
+            self.last = head.seq;
+        } else {
+            self.last = since;
+            self.catch_up().await?;
+            self.send(&ServerMessage::CaughtUp { seq: self.last })?;
+        }
+
+        // 4. Live.
+        let mut last_heard = Instant::now();
+        let mut reauth = tokio::time::interval(REAUTH_INTERVAL);
+        reauth.reset();
+        loop {
+            tokio::select! {
+                frame = live.recv() => match frame {
+                    Ok(frame) => self.forward(frame).await?,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
+                    Err(broadcast::error::RecvError::Closed) => return Err(Closing::new(close::GOING_AWAY, "server shutting down")),
+                },
+                incoming = Self::next_message(stream) => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Incoming::Gone => return Ok(()),
+                        Incoming::Close(closing) => return Err(closing),
+                        Incoming::Invalid(why) => self.send(&ServerMessage::Error {
+                            code: "bad_message".into(),
+                            message: format!("could not read that message: {why}"),
+                        })?,
+                        Incoming::Message(message) => self.handle(message).await?,
+                    }
+                },
+                _ = tokio::time::sleep_until(last_heard + IDLE_TIMEOUT) => {
+                    return Err(Closing::new(close::IDLE, "no message for 60 seconds"));
+                },
+                _ = reauth.tick() => {
+                    if let Err(ApiError::Unauthorized(_)) = authenticate(&self.state, &self.token).await {
+                        return Err(Closing::new(close::UNAUTHORIZED, "the token is no longer valid"));
+                    }
+                },
+            }
+        }
+    }
+
+    async fn resync_reason(
+        &self,
+        head: Cursor,
+        epoch: Option<i64>,
+        since: i64,
+    ) -> Result<Option<&'static str>, Closing> {
+        if epoch.is_some_and(|epoch| epoch != head.epoch) {
+            return Ok(Some("the server's log was reset; take a new snapshot"));
+        }
+        if since < 0 || since > head.seq {
+            return Ok(Some("your cursor is ahead of the server; take a new snapshot"));
+        }
+        if since == head.seq {
+            return Ok(None);
+        }
+        let oldest = self.state.store.oldest_seq(head_tenant(self)).await.map_err(internal)?;
+        match oldest {
+            Some(oldest) if since >= oldest - 1 => Ok(None),
+            _ => Ok(Some("your cursor is older than the log keeps; take a new snapshot")),
+        }
+    }
+
+    /// Sends everything after `last` from the log, page by page.
+    async fn catch_up(&mut self) -> Result<(), Closing> {
+        let tenant_id = head_tenant(self);
+        loop {
+            let events = self.state.store.events_since(tenant_id, self.last, REPLAY_PAGE).await.map_err(internal)?;
+            let Some(newest) = events.last().map(|e| e.seq) else { return Ok(()) };
+            self.check_revoked(&events)?;
+            self.send_paced(&ServerMessage::Events { events }).await?;
+            self.last = newest;
+        }
+    }
+
+    async fn forward(&mut self, frame: Frame) -> Result<(), Closing> {
+        if frame.seq <= self.last {
+            return Ok(());
+        }
+        if frame.seq > self.last + 1 {
+            // A gap: an earlier commit's message is late or lost. The log has it.
+            return self.catch_up().await;
+        }
+        self.check_revoked(std::slice::from_ref(frame.event.as_ref()))?;
+        self.send_text(Utf8Bytes::from(frame.json.as_ref()))?;
+        self.last = frame.seq;
+        Ok(())
+    }
+
+    /// A device that is revoked loses its stream at once.
+    fn check_revoked(&self, events: &[LoggedEvent]) -> Result<(), Closing> {
+        if let Some(Auth { principal: Principal::Device { device_id, .. }, .. }) = self.auth {
+            if events.iter().any(|e| matches!(e.event, Event::DeviceRevoked { id } if id == device_id)) {
+                return Err(Closing::new(close::UNAUTHORIZED, "this device has been revoked"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle(&mut self, message: ClientMessage) -> Result<(), Closing> {
+        let auth = self.auth.expect("authenticated before commands");
+        let (command_id, result) = match message {
+            ClientMessage::Ping { nonce } => return self.send(&ServerMessage::Pong { nonce }),
+            ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
+            ClientMessage::PlaceOrder { command_id, order } => {
+                (command_id, orders::place(&self.state, &auth, &order).await)
+            }
+            ClientMessage::ChangeStatus { order_id, change } => {
+                (change.command_id, orders::set_status(&self.state, &auth, order_id, &change).await)
+            }
+        };
+        let result = match result {
+            Ok(result) => result,
+            // Internal failures are not acked: the client keeps the command and sends it again later.
+            Err(ApiError::Internal(error)) => {
+                tracing::error!(error = ?error, "a sync command failed");
+                return self.send(&ServerMessage::Error {
+                    code: "internal".into(),
+                    message: "the command could not be processed; it will be retried".into(),
+                });
+            }
+            // Anything else is the command's own fault and will not improve by retrying.
+            Err(error) => CommandResult::rejected(error.to_string(), None),
+        };
+        self.send(&ServerMessage::Ack { command_id, result })
+    }
+}
+
+fn head_tenant(session: &Session) -> uuid::Uuid {
+    session.auth.expect("authenticated").tenant_id
+}
+
+fn internal(error: ApiError) -> Closing {
+    tracing::error!(error = %error, "a sync session failed");
+    Closing::new(1011, "internal error; reconnect")
+}
+
+/// Runs the hub's periodic position checks for the life of the process.
+pub async fn position_checks(hub: std::sync::Arc<hub::Hub>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        hub.check_positions().await;
+    }
+}
