@@ -60,6 +60,18 @@ pub struct Config {
     #[arg(long, env = "ORDERA_POSITION_CHECK_MS", default_value_t = 2000)]
     pub position_check_ms: u64,
 
+    /// How long a new sync socket may take to say hello, in milliseconds.
+    #[arg(long, env = "ORDERA_HELLO_TIMEOUT_MS", default_value_t = 10_000, hide = true)]
+    pub hello_timeout_ms: u64,
+
+    /// Silence after which a sync socket counts as dead, in milliseconds (clients ping more often).
+    #[arg(long, env = "ORDERA_IDLE_TIMEOUT_MS", default_value_t = 60_000, hide = true)]
+    pub idle_timeout_ms: u64,
+
+    /// Messages queued for one sync socket before the client counts as too slow and is closed.
+    #[arg(long, env = "ORDERA_SEND_QUEUE", default_value_t = 256, hide = true)]
+    pub send_queue: usize,
+
     /// Create (or refresh) the demo restaurant "Sizzling Bistro - Soho" on start and print its owner login.
     #[arg(long, env = "ORDERA_DEMO")]
     pub demo: bool,
@@ -95,6 +107,9 @@ impl Config {
             pairing_minutes: 10,
             event_retention_days: 7,
             position_check_ms: 500,
+            hello_timeout_ms: 1_000,
+            idle_timeout_ms: 60_000,
+            send_queue: 256,
             demo: false,
         }
     }

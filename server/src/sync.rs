@@ -30,13 +30,8 @@ use crate::{hub, orders};
 
 /// The largest client message accepted; commands are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// Messages queued for one socket before it counts as too slow.
-pub const SEND_QUEUE: usize = 256;
 /// Events per replay page.
 pub const REPLAY_PAGE: i64 = 500;
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client pings at least this often; silence past it means the link is dead.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often a live session re-checks its token (logout, deactivation, expiry).
 const REAUTH_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -85,7 +80,7 @@ impl Closing {
 
 async fn session(state: AppState, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (queue, mut outgoing) = mpsc::channel::<Message>(SEND_QUEUE);
+    let (queue, mut outgoing) = mpsc::channel::<Message>(state.config.send_queue.max(1));
     let writer = tokio::spawn(async move {
         while let Some(message) = outgoing.recv().await {
             let closing = matches!(message, Message::Close(_));
@@ -189,8 +184,9 @@ impl Session {
 
     async fn serve(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Closing> {
         // 1. Hello.
-        let hello = match timeout(HELLO_TIMEOUT, Self::next_message(stream)).await {
-            Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello within 10 seconds")),
+        let hello_timeout = Duration::from_millis(self.state.config.hello_timeout_ms);
+        let hello = match timeout(hello_timeout, Self::next_message(stream)).await {
+            Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello first, and promptly")),
             Ok(Incoming::Gone) => return Ok(()),
             Ok(Incoming::Close(closing)) => return Err(closing),
             Ok(Incoming::Invalid(_)) => return Err(Closing::new(close::PROTOCOL, "the first message must be a hello")),
@@ -231,6 +227,7 @@ impl Session {
         }
 
         // 4. Live.
+        let idle_timeout = Duration::from_millis(self.state.config.idle_timeout_ms);
         let mut last_heard = Instant::now();
         let mut reauth = tokio::time::interval(REAUTH_INTERVAL);
         reauth.reset();
@@ -253,8 +250,8 @@ impl Session {
                         Incoming::Message(message) => self.handle(message).await?,
                     }
                 },
-                _ = tokio::time::sleep_until(last_heard + IDLE_TIMEOUT) => {
-                    return Err(Closing::new(close::IDLE, "no message for 60 seconds"));
+                _ = tokio::time::sleep_until(last_heard + idle_timeout) => {
+                    return Err(Closing::new(close::IDLE, "nothing heard for too long"));
                 },
                 _ = reauth.tick() => {
                     if let Err(ApiError::Unauthorized(_)) = authenticate(&self.state, &self.token).await {

@@ -145,6 +145,11 @@ impl TestApp {
         self.request(Method::GET, path, Some(token)).send().await.expect("request")
     }
 
+    /// `get` with owned arguments, for closures that build the path.
+    pub fn get_owned(&self, path: String, token: String) -> impl std::future::Future<Output = Response> + '_ {
+        async move { self.get(&path, &token).await }
+    }
+
     pub async fn post<T: Serialize + ?Sized>(&self, path: &str, token: Option<&str>, body: &T) -> Response {
         self.request(Method::POST, path, token).json(body).send().await.expect("request")
     }
@@ -159,12 +164,16 @@ impl TestApp {
 
     /// Signs up a restaurant (in London, paying in GBP) and returns its owner's session.
     pub async fn restaurant(&self, name: &str) -> Restaurant {
+        self.restaurant_in(name, "Europe/London", "GBP").await
+    }
+
+    pub async fn restaurant_in(&self, name: &str, timezone: &str, currency: &str) -> Restaurant {
         let slug: String = name.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
         let email = format!("owner-{slug}-{}@example.com", Uuid::new_v4().simple());
         let request = SignupRequest {
             restaurant_name: name.into(),
-            timezone: "Europe/London".into(),
-            currency: "GBP".into(),
+            timezone: timezone.into(),
+            currency: currency.into(),
             owner_name: "Olive Owner".into(),
             email,
             password: PASSWORD.into(),
@@ -209,6 +218,36 @@ impl TestApp {
         let body = json!({"category_id": category.id, "name": name, "price": price});
         expect_json(self.post("products", Some(&restaurant.token), &body).await, StatusCode::CREATED).await
     }
+}
+
+impl TestApp {
+    /// Places a takeaway order of `(product, quantity)` lines and expects it to be created.
+    /// Moves every order to another business day, as if they had been placed then.
+    pub async fn move_orders_to(&self, date: chrono::NaiveDate) {
+        use sqlx::Connection;
+        const SQL: &str = "UPDATE orders SET business_date = $1";
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(SQL).bind(date).execute(&mut conn).await.unwrap();
+            }
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(SQL).bind(date).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
+    pub async fn place_order(&self, token: &str, lines: &[(Uuid, i64)]) -> ordera_protocol::orders::Order {
+        let body = order_body(Uuid::now_v7(), lines);
+        expect_json(self.post("orders", Some(token), &body).await, StatusCode::CREATED).await
+    }
+}
+
+pub fn order_body(id: Uuid, lines: &[(Uuid, i64)]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> =
+        lines.iter().map(|(product_id, quantity)| json!({"product_id": product_id, "quantity": quantity})).collect();
+    json!({"id": id, "order_type": "takeaway", "items": items})
 }
 
 pub struct Restaurant {

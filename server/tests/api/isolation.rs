@@ -20,10 +20,15 @@ async fn a_state(app: &TestApp, token: &str) -> Value {
             .into_iter().map(|mut d| { d.last_seen_at = None; d }).collect::<Vec<_>>(),
         "categories": expect_json::<Vec<Category>>(app.get("categories", token).await, StatusCode::OK).await,
         "products": expect_json::<Vec<Product>>(app.get("products", token).await, StatusCode::OK).await,
+        "orders": expect_json::<ordera_protocol::orders::OrderPage>(app.get("orders", token).await, StatusCode::OK).await,
         "events": app.store.events_since(
             expect_json::<ordera_protocol::api::MeResponse>(app.get("me", token).await, StatusCode::OK).await.tenant.id, 0, 1000
         ).await.unwrap().len(),
     })
+}
+
+async fn b_product_placeholder(app: &TestApp, b: &Restaurant, category: &Category) -> uuid::Uuid {
+    app.product(b, category, "B placeholder", 100).await.id
 }
 
 both! {
@@ -40,6 +45,11 @@ both! {
         let a_image = a_product.image.clone().unwrap().id;
         let (a_staff, _) = app.user(&a, "staff").await;
         let a_kiosk = app.pair(&a, DeviceKind::Kiosk).await;
+        let a_stocked: Product = expect_json(
+            app.patch(&format!("products/{}", a_product.id), &a.token, &json!({"stock": 5})).await,
+            StatusCode::OK,
+        ).await;
+        let a_order = app.place_order(&a_kiosk.token, &[(a_stocked.id, 1)]).await;
         let before = a_state(&app, &a.token).await;
 
         let b = app.restaurant("B").await;
@@ -57,6 +67,13 @@ both! {
             (Method::PATCH, "/api/v1/products/{id}", format!("products/{}", a_product.id), Some(json!({"price": 1}))),
             (Method::DELETE, "/api/v1/products/{id}", format!("products/{}", a_product.id), None),
             (Method::GET, "/api/v1/images/{id}", format!("images/{a_image}"), None),
+            (Method::GET, "/api/v1/orders/{id}", format!("orders/{}", a_order.id), None),
+            (
+                Method::POST,
+                "/api/v1/orders/{id}/status",
+                format!("orders/{}/status", a_order.id),
+                Some(json!({"command_id": uuid::Uuid::now_v7(), "action": "cancel", "reason": "mine now"})),
+            ),
         ];
         for (method, _, path, body) in &attempts {
             let mut request = app.request(method.clone(), path, Some(&b.token));
@@ -78,6 +95,15 @@ both! {
         expect_error(app.post("products", Some(&b.token), &into_a).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let b_product = app.product(&b, &b_category, "B burger", 900).await;
         expect_error(app.patch(&format!("products/{}", b_product.id), &b.token, &json!({"category_id": a_category.id})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        // An order for A's product from B's kiosk finds no such product; A's stock is untouched.
+        let into_a_menu = json!({"id": uuid::Uuid::now_v7(), "order_type": "takeaway",
+            "items": [{"product_id": a_product.id, "quantity": 1}]});
+        let refused = expect_error(app.post("orders", Some(&b_kiosk.token), &into_a_menu).await, StatusCode::CONFLICT, "conflict").await;
+        assert!(refused.error.message.contains("no longer on the menu"), "{refused:?}");
+        // Re-using A's order id is refused too, and does not reveal A's order.
+        let same_id = json!({"id": a_order.id, "order_type": "takeaway",
+            "items": [{"product_id": b_product_placeholder(&app, &b, &b_category).await, "quantity": 1}]});
+        expect_error(app.post("orders", Some(&b_kiosk.token), &same_id).await, StatusCode::CONFLICT, "conflict").await;
         let reorder = json!({"ids": [a_category.id, b_category.id]});
         expect_error(app.post("categories/reorder", Some(&b.token), &reorder).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
@@ -88,7 +114,9 @@ both! {
         assert_eq!(b_devices.iter().map(|d| d.id).collect::<Vec<_>>(), [b_kiosk.device.id]);
         let b_menu: MenuResponse = expect_json(app.get("menu", &b_kiosk.token).await, StatusCode::OK).await;
         assert_eq!(b_menu.tenant.id, b.tenant.id);
-        assert_eq!(b_menu.products.iter().map(|p| p.id).collect::<Vec<_>>(), [b_product.id]);
+        assert!(b_menu.products.iter().all(|p| p.id != a_product.id));
+        let b_orders: ordera_protocol::orders::OrderPage = expect_json(app.get("orders", &b.token).await, StatusCode::OK).await;
+        assert_eq!(b_orders.total, 0);
 
         // A is exactly as it was, and A's kiosk still works.
         assert_eq!(a_state(&app, &a.token).await, before);

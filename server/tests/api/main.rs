@@ -11,3 +11,4 @@ mod errors;
 mod images;
 mod isolation;
 mod operations;
+mod orders;
