@@ -176,10 +176,7 @@ impl Session {
     }
 
     async fn run(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Option<Closing> {
-        match self.serve(stream).await {
-            Ok(()) => None,
-            Err(closing) => Some(closing),
-        }
+        self.serve(stream).await.err()
     }
 
     async fn serve(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Closing> {

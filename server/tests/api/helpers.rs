@@ -146,8 +146,8 @@ impl TestApp {
     }
 
     /// `get` with owned arguments, for closures that build the path.
-    pub fn get_owned(&self, path: String, token: String) -> impl std::future::Future<Output = Response> + '_ {
-        async move { self.get(&path, &token).await }
+    pub async fn get_owned(&self, path: String, token: String) -> Response {
+        self.get(&path, &token).await
     }
 
     pub async fn post<T: Serialize + ?Sized>(&self, path: &str, token: Option<&str>, body: &T) -> Response {

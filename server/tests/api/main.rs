@@ -12,3 +12,5 @@ mod images;
 mod isolation;
 mod operations;
 mod orders;
+mod sync;
+mod ws;

@@ -1,0 +1,250 @@
+//! The sync stream end to end, through a real WebSocket client.
+
+use ordera_protocol::orders::{Outcome, StatusAction, StatusChangeRequest};
+use ordera_protocol::sync::{close, ClientMessage, Event, ServerMessage, Snapshot};
+use ordera_protocol::{DeviceKind, OrderStatus};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::ws::SyncClient;
+
+struct Shop {
+    restaurant: Restaurant,
+    kiosk: String,
+    kds: String,
+    fries: ordera_protocol::api::Product,
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    let restaurant = app.restaurant("Soho").await;
+    let sides = app.category(&restaurant, "Sides").await;
+    let fries = app.product(&restaurant, &sides, "Fries", 395).await;
+    let kiosk = app.pair(&restaurant, DeviceKind::Kiosk).await.token;
+    let kds = app.pair(&restaurant, DeviceKind::Kds).await.token;
+    Shop { restaurant, kiosk, kds, fries }
+}
+
+fn place(id: Uuid, product: Uuid) -> ClientMessage {
+    let order = serde_json::from_value(order_body(id, &[(product, 1)])).unwrap();
+    ClientMessage::PlaceOrder { command_id: id, order }
+}
+
+both! {
+    async fn a_kitchen_screen_starts_from_a_snapshot_and_hears_each_new_order_live(app: TestApp) {
+        let s = shop(&app).await;
+        let snapshot: Snapshot = expect_json(app.get("sync/snapshot", &s.kds).await, StatusCode::OK).await;
+        assert_eq!(snapshot.tenant.id, s.restaurant.tenant.id);
+        assert_eq!(snapshot.products.len(), 1);
+        assert!(snapshot.orders.is_empty());
+        let head = app.store.head(s.restaurant.tenant.id).await.unwrap();
+        assert_eq!(snapshot.cursor, head, "the snapshot's cursor is the log position it reflects");
+
+        let (mut kds, welcome, replayed) = SyncClient::connect(app.addr, &s.kds, Some(snapshot.cursor.epoch), snapshot.cursor.seq).await;
+        assert_eq!(welcome, head);
+        assert!(replayed.is_empty());
+        let order = app.place_order(&s.kiosk, &[(s.fries.id, 2)]).await;
+        let events = kds.events(1).await;
+        assert_eq!(events[0].seq, head.seq + 1);
+        assert!(matches!(&events[0].event, Event::OrderUpserted { order: o } if o.id == order.id && o.number == 1));
+
+        // A later snapshot carries the order for the kitchen, and a kiosk's carries only its own.
+        let later: Snapshot = expect_json(app.get("sync/snapshot", &s.kds).await, StatusCode::OK).await;
+        assert_eq!(later.orders.iter().map(|o| o.id).collect::<Vec<_>>(), [order.id]);
+        assert_eq!(later.cursor.seq, head.seq + 1);
+        let other_kiosk = app.pair(&s.restaurant, DeviceKind::Kiosk).await.token;
+        let theirs: Snapshot = expect_json(app.get("sync/snapshot", &other_kiosk).await, StatusCode::OK).await;
+        assert!(theirs.orders.is_empty());
+        let mine: Snapshot = expect_json(app.get("sync/snapshot", &s.kiosk).await, StatusCode::OK).await;
+        assert_eq!(mine.orders.len(), 1);
+    }
+
+    async fn a_screen_that_was_away_receives_exactly_what_it_missed_in_order(app: TestApp) {
+        let s = shop(&app).await;
+        let (kds, head, _) = SyncClient::connect(app.addr, &s.kds, None, app.store.head(s.restaurant.tenant.id).await.unwrap().seq).await;
+        let away_from = kds.last.max(head.seq);
+        kds.close().await;
+        let mut placed = Vec::new();
+        for _ in 0..5 {
+            placed.push(app.place_order(&s.kiosk, &[(s.fries.id, 1)]).await.id);
+        }
+        app.patch(&format!("products/{}", s.fries.id), &s.restaurant.token, &json!({"price": 450})).await;
+        let (mut kds, head, missed) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), away_from).await;
+        let seqs: Vec<i64> = missed.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, ((away_from + 1)..=head.seq).collect::<Vec<_>>(), "every missed event once, in order");
+        let orders: Vec<Uuid> = missed.iter().filter_map(|e| match &e.event { Event::OrderUpserted { order } => Some(order.id), _ => None }).collect();
+        assert_eq!(orders, placed);
+        assert!(matches!(&missed.last().unwrap().event, Event::ProductUpserted { product } if product.price.0 == 450));
+        // And it is live again.
+        app.place_order(&s.kiosk, &[(s.fries.id, 1)]).await;
+        assert_eq!(kds.events(1).await[0].seq, head.seq + 1);
+    }
+
+    async fn a_long_absence_replays_in_pages_without_gaps(app: TestApp) {
+        let s = shop(&app).await;
+        for n in 0..(ordera_server::sync::REPLAY_PAGE as usize + 20) {
+            let body = json!({"price": 100 + n});
+            app.patch(&format!("products/{}", s.fries.id), &s.restaurant.token, &body).await;
+        }
+        let (_, head, replayed) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+        let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=head.seq).collect::<Vec<_>>());
+    }
+
+    async fn commands_over_the_socket_are_acked_after_commit_exactly_once(app: TestApp) {
+        let s = shop(&app).await;
+        let (mut kiosk, head, _) = SyncClient::connect(app.addr, &s.kiosk, None, 0).await;
+        let (mut kds, _, _) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), head.seq).await;
+        let id = Uuid::now_v7();
+        kiosk.send(&place(id, s.fries.id)).await;
+        let first = loop {
+            if let ServerMessage::Ack { command_id, result } = kiosk.recv().await {
+                assert_eq!(command_id, id);
+                break result;
+            }
+        };
+        assert_eq!(first.outcome, Outcome::Applied);
+        let order = first.order.unwrap();
+        assert_eq!(order.number, 1);
+        // The kitchen hears it; the kiosk's retry (after a timeout, say) gets the same ticket back.
+        assert!(matches!(&kds.events(1).await[0].event, Event::OrderUpserted { order: o } if o.id == id));
+        kiosk.send(&place(id, s.fries.id)).await;
+        let retry = loop {
+            if let ServerMessage::Ack { result, .. } = kiosk.recv().await { break result; }
+        };
+        assert_eq!(retry.outcome, Outcome::Unchanged);
+        assert_eq!(retry.order.unwrap().number, 1);
+
+        // The kitchen bumps it over the socket.
+        let change = StatusChangeRequest { command_id: Uuid::now_v7(), action: StatusAction::Start, reason: None };
+        kds.send(&ClientMessage::ChangeStatus { order_id: id, change: change.clone() }).await;
+        let bumped = loop {
+            if let ServerMessage::Ack { command_id, result } = kds.recv().await {
+                assert_eq!(command_id, change.command_id);
+                break result;
+            }
+        };
+        assert_eq!(bumped.order.unwrap().status, OrderStatus::Preparing);
+        // Refusals are acked with their reason: a kiosk may not bump; an unknown order; sold out.
+        kiosk.send(&ClientMessage::ChangeStatus { order_id: id, change: change.clone() }).await;
+        let refused = loop { if let ServerMessage::Ack { result, .. } = kiosk.recv().await { break result; } };
+        assert_eq!(refused.outcome, Outcome::Rejected);
+        let unknown = StatusChangeRequest { command_id: Uuid::now_v7(), action: StatusAction::Start, reason: None };
+        kds.send(&ClientMessage::ChangeStatus { order_id: Uuid::now_v7(), change: unknown }).await;
+        let missing = loop { if let ServerMessage::Ack { result, .. } = kds.recv().await { break result; } };
+        assert_eq!(missing.outcome, Outcome::Rejected);
+        assert!(missing.reason.unwrap().contains("not found"));
+        let history: ordera_protocol::orders::OrderPage = expect_json(app.get("orders", &s.restaurant.token).await, StatusCode::OK).await;
+        assert_eq!(history.total, 1);
+    }
+
+    async fn a_cursor_that_cannot_be_continued_gets_a_resync(app: TestApp) {
+        let s = shop(&app).await;
+        let head = app.store.head(s.restaurant.tenant.id).await.unwrap();
+        for (epoch, since) in [(Some(head.epoch + 1), head.seq), (Some(head.epoch), head.seq + 5), (None, -1)] {
+            let mut client = SyncClient::open(app.addr).await;
+            client.send(&ClientMessage::Hello { token: s.kds.clone(), epoch, since }).await;
+            assert!(matches!(client.recv().await, ServerMessage::Welcome { .. }));
+            assert!(matches!(client.recv().await, ServerMessage::Resync { epoch: e, .. } if e == head.epoch), "{epoch:?} {since}");
+        }
+        // After the log is pruned, an old cursor cannot be continued either, but a current one can.
+        app.store.prune(chrono::Utc::now() + chrono::Duration::days(1)).await.unwrap();
+        let mut old = SyncClient::open(app.addr).await;
+        old.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: Some(head.epoch), since: 1 }).await;
+        old.recv().await;
+        assert!(matches!(old.recv().await, ServerMessage::Resync { .. }));
+        let (_, _, replayed) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), head.seq).await;
+        assert!(replayed.is_empty());
+    }
+
+    async fn bad_frames_and_bad_tokens_get_clear_answers_and_the_server_stays_up(app: TestApp) {
+        let s = shop(&app).await;
+        // Before hello: anything else closes with the protocol code.
+        let mut client = SyncClient::open(app.addr).await;
+        client.send_raw("{not json".into()).await;
+        assert_eq!(client.expect_close().await.0, close::PROTOCOL);
+        let mut client = SyncClient::open(app.addr).await;
+        client.send(&ClientMessage::Ping { nonce: 1 }).await;
+        assert_eq!(client.expect_close().await.0, close::PROTOCOL);
+        // Silence: closed once the hello timeout (1 s in tests) passes.
+        let mut silent = SyncClient::open(app.addr).await;
+        assert_eq!(silent.expect_close().await.0, close::HELLO_TIMEOUT);
+        // Bad tokens.
+        for token in ["ord_nonsense", ""] {
+            let mut client = SyncClient::open(app.addr).await;
+            client.send(&ClientMessage::Hello { token: token.into(), epoch: None, since: 0 }).await;
+            assert_eq!(client.expect_close().await.0, close::UNAUTHORIZED);
+        }
+
+        // After hello: bad messages get an error and the session goes on.
+        let (mut kds, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+        kds.send_raw("][".into()).await;
+        assert!(matches!(kds.recv().await, ServerMessage::Error { code, .. } if code == "bad_message"));
+        kds.send_raw(r#"{"type":"launch_rockets"}"#.into()).await;
+        assert!(matches!(kds.recv().await, ServerMessage::Error { .. }));
+        kds.send_raw(r#"{"type":"place_order","command_id":"x"}"#.into()).await;
+        assert!(matches!(kds.recv().await, ServerMessage::Error { .. }));
+        kds.send(&ClientMessage::Ping { nonce: 42 }).await;
+        assert_eq!(kds.recv().await, ServerMessage::Pong { nonce: 42 });
+        // A second hello is a protocol error.
+        kds.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: 0 }).await;
+        assert_eq!(kds.expect_close().await.0, close::PROTOCOL);
+        // An oversized message closes with 1009.
+        let (mut big, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+        big.send_raw(format!(r#"{{"type":"ping","nonce":1,"pad":"{}"}}"#, "x".repeat(100 * 1024))).await;
+        assert_eq!(big.expect_close().await.0, 1009);
+
+        // Nothing changed, and the server is fine.
+        let history: ordera_protocol::orders::OrderPage = expect_json(app.get("orders", &s.restaurant.token).await, StatusCode::OK).await;
+        assert_eq!(history.total, 0);
+        expect_status(app.request(Method::GET, "/healthz", None).send().await.unwrap(), StatusCode::OK).await;
+    }
+
+    async fn a_revoked_device_loses_its_stream_at_once(app: TestApp) {
+        let s = shop(&app).await;
+        let kiosk = app.pair(&s.restaurant, DeviceKind::Kiosk).await;
+        let (mut client, _, _) = SyncClient::connect(app.addr, &kiosk.token, None, 0).await;
+        app.post(&format!("devices/{}/revoke", kiosk.device.id), Some(&s.restaurant.token), &json!({})).await;
+        let (code, reason) = client.expect_close().await;
+        assert_eq!(code, close::UNAUTHORIZED, "{reason}");
+        let mut again = SyncClient::open(app.addr).await;
+        again.send(&ClientMessage::Hello { token: kiosk.token.clone(), epoch: None, since: 0 }).await;
+        assert_eq!(again.expect_close().await.0, close::UNAUTHORIZED);
+    }
+
+    async fn another_restaurants_order_ids_are_unknown_over_the_socket(app: TestApp) {
+        let a = shop(&app).await;
+        let b = shop(&app).await;
+        let a_order = app.place_order(&a.kiosk, &[(a.fries.id, 1)]).await;
+        let (mut b_kds, _, replayed) = SyncClient::connect(app.addr, &b.kds, None, 0).await;
+        assert!(replayed.iter().all(|e| !matches!(&e.event, Event::OrderUpserted { order } if order.id == a_order.id)));
+        let change = StatusChangeRequest { command_id: Uuid::now_v7(), action: StatusAction::Cancel, reason: Some("mine".into()) };
+        b_kds.send(&ClientMessage::ChangeStatus { order_id: a_order.id, change }).await;
+        let result = loop { if let ServerMessage::Ack { result, .. } = b_kds.recv().await { break result; } };
+        assert_eq!(result.outcome, Outcome::Rejected);
+        let still: ordera_protocol::orders::Order = expect_json(app.get(&format!("orders/{}", a_order.id), &a.kds).await, StatusCode::OK).await;
+        assert_eq!(still.status, OrderStatus::Placed);
+        // B's screen hears nothing of A's orders.
+        app.place_order(&a.kiosk, &[(a.fries.id, 1)]).await;
+        app.place_order(&b.kiosk, &[(b.fries.id, 1)]).await;
+        let events = b_kds.events(1).await;
+        assert!(matches!(&events[0].event, Event::OrderUpserted { order } if order.items[0].product_id == b.fries.id));
+    }
+}
+
+/// A screen that stops talking (a dead link) is closed, so it cannot sit there silently stale; one that
+/// pings stays.
+#[tokio::test]
+async fn a_silent_screen_is_closed_and_a_pinging_one_stays() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.idle_timeout_ms = 600).await;
+    let s = shop(&app).await;
+    let (mut silent, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+    let (mut pinging, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+    for nonce in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        pinging.send(&ClientMessage::Ping { nonce }).await;
+        assert_eq!(pinging.recv().await, ServerMessage::Pong { nonce });
+    }
+    assert_eq!(silent.expect_close().await.0, close::IDLE);
+}
