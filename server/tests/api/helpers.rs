@@ -76,25 +76,34 @@ pub struct TestApp {
     pub database_url: String,
     pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
+    _database: Option<TestDatabase>,
     _data_dir: tempfile::TempDir,
 }
 
-/// Drops the test's PostgreSQL database, so runs do not pile databases up. `WITH (FORCE)` ends the
-/// connections the server still holds; it runs on its own thread because `Drop` cannot await.
-impl Drop for TestApp {
+/// A fresh PostgreSQL database, dropped when the test is done so runs do not pile databases up.
+/// `WITH (FORCE)` ends the connections servers still hold; it runs on its own thread because `Drop`
+/// cannot await.
+pub struct TestDatabase {
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        Self { url: fresh_postgres_database().await }
+    }
+}
+
+impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if self.backend != Backend::Postgres {
-            return;
-        }
-        let Some((_, name)) = self.database_url.rsplit_once('/') else { return };
+        let Some((_, name)) = self.url.rsplit_once('/') else { return };
         let name = name.to_owned();
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(&drop).execute(&mut admin).await;
                 }
             });
         })
@@ -109,11 +118,15 @@ impl TestApp {
 
     /// Spawns with settings changed by `configure` (short expiries, small limits).
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
-        ordera_server::telemetry::init(ordera_server::config::LogFormat::Pretty);
+        ordera_server::telemetry::init_for_tests();
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match backend {
-            Backend::Postgres => fresh_postgres_database().await,
-            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("ordera.db").display()),
+        let database = match backend {
+            Backend::Postgres => Some(TestDatabase::new().await),
+            Backend::Sqlite => None,
+        };
+        let database_url = match &database {
+            Some(database) => database.url.clone(),
+            None => format!("sqlite://{}", data_dir.path().join("ordera.db").display()),
         };
         let mut config = Config::for_tests(&database_url, data_dir.path().to_path_buf());
         configure(&mut config);
@@ -122,7 +135,7 @@ impl TestApp {
         let store = app.state().store.clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let client = reqwest::Client::builder().no_proxy().build().expect("http client");
-        Self { addr, backend, database_url, store, client, _data_dir: data_dir }
+        Self { addr, backend, database_url, store, client, _database: database, _data_dir: data_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod cluster;
 mod devices;
 mod errors;
 mod images;

@@ -1,0 +1,224 @@
+//! Several server processes on one PostgreSQL and one Redis, as in production: clients on one instance
+//! hear what happens on another; a Redis outage delays nothing by more than a position check and loses
+//! nothing; a killed instance's clients reconnect elsewhere and catch up by cursor.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use ordera_protocol::api::{PairResponse, SessionResponse};
+use ordera_protocol::sync::Event;
+use ordera_protocol::DeviceKind;
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::process::{Child, Command};
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::ws::SyncClient;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    for _ in 0..300 {
+        if ready().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not come up within 30 seconds");
+}
+
+/// A Redis of the test's own, so the test can kill and restart it.
+struct Redis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Redis {
+    async fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server is required for this test: `cargo xtask test` installs it");
+        wait_for("redis-server", async || tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()).await;
+        Self { port, child: Some(child) }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.unwrap();
+        }
+    }
+}
+
+/// An `ordera-server` process.
+struct Server {
+    addr: SocketAddr,
+    child: Child,
+}
+
+impl Server {
+    async fn start(database_url: &str, redis_url: &str) -> Self {
+        let port = free_port();
+        let data_dir = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ordera-server"))
+            .env("DATABASE_URL", database_url)
+            .env("REDIS_URL", redis_url)
+            .env("ORDERA_ADDR", format!("127.0.0.1:{port}"))
+            .env("ORDERA_DATA_DIR", data_dir.path())
+            .env("ORDERA_POSITION_CHECK_MS", "300")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        wait_for("ordera-server", async || {
+            client.get(format!("http://{addr}/readyz")).send().await.is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        Self { addr, child }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}/api/v1/{path}", self.addr)
+    }
+}
+
+/// Reads events until every order in `expected` has been seen, checking that sequence numbers stay
+/// contiguous (nothing lost, nothing twice).
+async fn hear_orders(client: &mut SyncClient, expected: &[Uuid], seen: &mut Vec<Uuid>) {
+    while !expected.iter().all(|id| seen.contains(id)) {
+        let before = client.last;
+        for event in client.events(1).await {
+            assert_eq!(event.seq, before + 1, "events arrive gapless and once");
+            if let Event::OrderUpserted { order } = &event.event {
+                seen.push(order.id);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_their_own_death() {
+    let database = TestDatabase::new().await;
+    let database_url = database.url.clone();
+    let mut redis = Redis::start(free_port()).await;
+    let mut a = Server::start(&database_url, &redis.url()).await;
+    let b = Server::start(&database_url, &redis.url()).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+
+    let signup = json!({"restaurant_name": "Chain Soho", "timezone": "Europe/London", "currency": "GBP",
+        "owner_name": "Olive", "email": format!("{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD});
+    let owner: SessionResponse =
+        expect_json(http.post(a.url("signup")).json(&signup).send().await.unwrap(), StatusCode::CREATED).await;
+    let category: ordera_protocol::api::Category = expect_json(
+        http.post(a.url("categories")).bearer_auth(&owner.token).json(&json!({"name": "Sides"})).send().await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let fries: ordera_protocol::api::Product = expect_json(
+        http.post(b.url("products"))
+            .bearer_auth(&owner.token)
+            .json(&json!({"category_id": category.id, "name": "Fries", "price": 395}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut pair = async |kind: DeviceKind| -> PairResponse {
+        let code: ordera_protocol::api::PairingCodeResponse = expect_json(
+            http.post(a.url("devices/pairing-codes"))
+                .bearer_auth(&owner.token)
+                .json(&json!({"kind": kind, "name": format!("{kind}")}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        expect_json(
+            http.post(b.url("devices/pair")).json(&json!({"code": code.code})).send().await.unwrap(),
+            StatusCode::CREATED,
+        )
+        .await
+    };
+    let kiosk = pair(DeviceKind::Kiosk).await.token;
+    let kds = pair(DeviceKind::Kds).await.token;
+    let place_on = async |server: &Server| -> Uuid {
+        let id = Uuid::now_v7();
+        let response = http
+            .post(server.url("orders"))
+            .bearer_auth(&kiosk)
+            .json(&order_body(id, &[(fries.id, 1)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        id
+    };
+
+    // 1. A kitchen screen on A hears orders placed on B.
+    let (mut screen, head, _) = SyncClient::connect(a.addr, &kds, None, 0).await;
+    let mut placed = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        placed.push(place_on(&b).await);
+    }
+    hear_orders(&mut screen, &placed, &mut seen).await;
+
+    // 2. Redis dies: orders on B still reach A, through A's position checks on the log.
+    redis.kill().await;
+    for _ in 0..5 {
+        placed.push(place_on(&b).await);
+    }
+    hear_orders(&mut screen, &placed, &mut seen).await;
+
+    // 3. Redis comes back on the same address; both instances resubscribe and fan-out resumes.
+    let redis = Redis::start(redis.port).await;
+    for _ in 0..5 {
+        placed.push(place_on(&b).await);
+    }
+    hear_orders(&mut screen, &placed, &mut seen).await;
+
+    // 4. A is killed. Its screen reconnects to B with its cursor and gets exactly what it missed.
+    a.child.kill().await.unwrap();
+    let (code, _) = screen.expect_close().await;
+    assert_ne!(code, 1000, "the connection dropped rather than closing cleanly");
+    let cursor = screen.last;
+    for _ in 0..3 {
+        placed.push(place_on(&b).await);
+    }
+    let (mut screen, _, missed) = SyncClient::connect(b.addr, &kds, Some(head.epoch), cursor).await;
+    let seqs: Vec<i64> = missed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, ((cursor + 1)..=(cursor + missed.len() as i64)).collect::<Vec<_>>());
+    for event in &missed {
+        if let Event::OrderUpserted { order } = &event.event {
+            seen.push(order.id);
+        }
+    }
+    placed.push(place_on(&b).await);
+    hear_orders(&mut screen, &placed, &mut seen).await;
+
+    // Every order was heard exactly once.
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no order heard twice");
+    assert_eq!(seen, placed, "every order heard, in the order placed");
+    drop(redis);
+    drop((a, b));
+    drop(database);
+}
