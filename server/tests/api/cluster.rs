@@ -138,7 +138,7 @@ async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_t
         StatusCode::CREATED,
     )
     .await;
-    let mut pair = async |kind: DeviceKind| -> PairResponse {
+    let pair = async |kind: DeviceKind| -> PairResponse {
         let code: ordera_protocol::api::PairingCodeResponse = expect_json(
             http.post(a.url("devices/pairing-codes"))
                 .bearer_auth(&owner.token)
