@@ -4,6 +4,8 @@
 //! - `test`  installs what the tests need, finds PostgreSQL and Redis on 127.0.0.1 or starts throwaway
 //!   ones, then runs formatting, lint and every test. It fails loudly; it never skips.
 //!
+//! - `bench` builds release binaries and runs `ordera-bench` against the same services.
+//!
 //! Plain `std` and `anyhow` only, so that `cargo xtask` builds in seconds on a fresh machine.
 
 mod services;
@@ -19,10 +21,12 @@ fn main() -> Result<()> {
     match command {
         "run" => run(rest),
         "test" => test(rest),
+        "bench" => bench(rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant)\n  \
-                 test                  install what is missing and run every test"
+                 test                  install what is missing and run every test\n  \
+                 bench [--seconds N]   measure release builds on PostgreSQL and Redis; print a table"
             );
             if command == "help" || command == "--help" {
                 Ok(())
@@ -107,4 +111,28 @@ fn test(_rest: &[String]) -> Result<()> {
     check(status, "cargo test")?;
     println!("\nAll checks and tests passed.");
     Ok(())
+}
+
+fn bench(rest: &[String]) -> Result<()> {
+    step("services: PostgreSQL and Redis");
+    let postgres = services::Postgres::find_or_start()?;
+    let redis = services::Redis::find_or_start()?;
+    services::ensure_apt(&["postgresql-client"], || Command::new("pgbench").arg("--version").output().is_ok())?;
+    step("release build");
+    check(
+        cargo().args(["build", "--release", "-p", "ordera-server", "-p", "ordera-bench"]).status(),
+        "cargo build --release",
+    )?;
+    let release = target_dir().join("release");
+    step("measuring (a few minutes)");
+    let status = Command::new(release.join("ordera-bench"))
+        .arg("--server-bin")
+        .arg(release.join("ordera-server"))
+        .args(["--admin-url", postgres.admin_url(), "--redis-url", &redis.url()])
+        .args(rest)
+        .current_dir(root())
+        .status();
+    drop(redis);
+    drop(postgres);
+    check(status, "ordera-bench")
 }
