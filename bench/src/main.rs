@@ -1,13 +1,14 @@
 //! `ordera-bench`: measures a release build of the server on the real PostgreSQL and Redis, and prints a
 //! table. Run through `cargo xtask bench`, which builds everything and finds the services.
 //!
-//! 1. Order ingest: concurrent kiosks placing orders through the HTTP API across 100 restaurants, against
-//!    pgbench running the same SQL statements (the place-order transaction) on the same PostgreSQL.
-//! 2. Delivery: 1,000 kitchen sockets (10 per restaurant); the time from sending an order to each of its
-//!    restaurant's sockets receiving it, p50 and p99.
-//! 3. Memory per idle socket: the server's resident memory before and after opening them.
-//! 4. Reconnect storm: all sockets drop, orders are placed, all reconnect at once with their cursors; the
+//! 1. Memory per idle socket: the server's resident memory before and after opening 1,000 sockets.
+//! 2. Delivery: those 1,000 kitchen sockets (10 per restaurant); the time from sending an order to each
+//!    of its restaurant's sockets receiving it, p50 and p99.
+//! 3. Reconnect storm: all sockets drop, orders are placed, all reconnect at once with their cursors; the
 //!    time until every one has caught up.
+//! 4. Order ingest: concurrent kiosks placing orders through the HTTP API across 100 restaurants, against
+//!    pgbench running the same SQL statements (the place-order transaction, prepared) on the same
+//!    PostgreSQL.
 //!
 //! Figures are printed, never asserted: they depend on the machine.
 
@@ -93,25 +94,7 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
     let restaurants = Arc::new(setup(&http, &base).await?);
     let mut rows = Vec::new();
 
-    // 1. Ingest through the API.
-    eprintln!("ingest: {INGEST_WORKERS} workers for {} s", args.seconds);
-    let (api_rate, place_latencies) = ingest(&http, &base, &restaurants, Duration::from_secs(args.seconds)).await?;
-    eprintln!("pgbench: {PG_CLIENTS} clients for {} s", args.seconds);
-    let pgbench_rate = pgbench(database_url, &restaurants, args.seconds).await?;
-    rows.push((
-        format!("orders/s through the API ({TENANTS} restaurants, {INGEST_WORKERS} concurrent kiosks)"),
-        format!("{api_rate:.0}"),
-        "≥ 50% of pgbench".into(),
-    ));
-    rows.push((format!("pgbench, the same SQL ({PG_CLIENTS} clients)"), format!("{pgbench_rate:.0} tx/s"), "".into()));
-    rows.push(("API / pgbench".into(), format!("{:.0}%", 100.0 * api_rate / pgbench_rate), "≥ 50%".into()));
-    rows.push((
-        "place order over HTTP, p50 / p99".into(),
-        format!("{} / {}", ms(percentile(&place_latencies, 50.0)), ms(percentile(&place_latencies, 99.0))),
-        "".into(),
-    ));
-
-    // 2 and 3. Delivery with 1,000 sockets, and their memory.
+    // 1 and 2. Memory per idle socket, measured first, before load has grown the allocator; then delivery.
     let rss_before = rss_kib(server.id().context("server pid")?)?;
     let sockets = TENANTS * SOCKETS_PER_TENANT;
     eprintln!("opening {sockets} sockets");
@@ -148,7 +131,7 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
         rows.push(("deliveries missing".into(), format!("{}", expected as i64 - delivered.len() as i64), "0".into()));
     }
 
-    // 4. Reconnect storm.
+    // 3. Reconnect storm.
     for handle in handles.drain(..) {
         handle.abort();
     }
@@ -168,6 +151,24 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
     for handle in handles {
         handle.abort();
     }
+    // 4. Ingest through the API.
+    eprintln!("ingest: {INGEST_WORKERS} workers for {} s", args.seconds);
+    let (api_rate, place_latencies) = ingest(&http, &base, &restaurants, Duration::from_secs(args.seconds)).await?;
+    eprintln!("pgbench: {PG_CLIENTS} clients for {} s", args.seconds);
+    let pgbench_rate = pgbench(database_url, &restaurants, args.seconds).await?;
+    rows.push((
+        format!("orders/s through the API ({TENANTS} restaurants, {INGEST_WORKERS} concurrent kiosks)"),
+        format!("{api_rate:.0}"),
+        "≥ 50% of pgbench".into(),
+    ));
+    rows.push((format!("pgbench, the same SQL ({PG_CLIENTS} clients)"), format!("{pgbench_rate:.0} tx/s"), "".into()));
+    rows.push(("API / pgbench".into(), format!("{:.0}%", 100.0 * api_rate / pgbench_rate), "≥ 50%".into()));
+    rows.push((
+        "place order over HTTP, p50 / p99".into(),
+        format!("{} / {}", ms(percentile(&place_latencies, 50.0)), ms(percentile(&place_latencies, 99.0))),
+        "".into(),
+    ));
+
     server.kill().await?;
     Ok(rows)
 }
@@ -364,7 +365,8 @@ async fn pgbench(database_url: &str, restaurants: &[Restaurant], seconds: u64) -
     let script = std::env::temp_dir().join(format!("ordera-pgbench-{}.sql", Uuid::now_v7().simple()));
     std::fs::write(&script, PGBENCH_SCRIPT)?;
     let output = Command::new("pgbench")
-        .args(["-n", "-c", &PG_CLIENTS.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
+        // Prepared statements, as sqlx uses: the fair baseline for the same SQL.
+        .args(["-n", "-M", "prepared", "-c", &PG_CLIENTS.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
         .arg(&script)
         .arg(database_url)
         .output()
@@ -412,8 +414,13 @@ async fn open_sockets(
     let mut handles = Vec::new();
     for index in 0..restaurants.len() * SOCKETS_PER_TENANT {
         let restaurant = index % restaurants.len();
-        let (token, deliveries, sent, cursors, ready) =
-            (restaurants[restaurant].owner.clone(), deliveries.clone(), sent.clone(), cursors.clone(), ready_tx.clone());
+        let (token, deliveries, sent, cursors, ready) = (
+            restaurants[restaurant].owner.clone(),
+            deliveries.clone(),
+            sent.clone(),
+            cursors.clone(),
+            ready_tx.clone(),
+        );
         let since = cursors.lock().unwrap()[index];
         handles.push(tokio::spawn(async move {
             let url = format!("ws://{addr}/api/v1/sync/ws");

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use ordera_protocol::api::{
-    CreateUserRequest, ErrorBody, LoginRequest, MeResponse, SessionResponse, SignupRequest, UpdateUserRequest, User,
+    CreateUserRequest, ErrorBody, LoginRequest, MeResponse, SessionResponse, SignupRequest, Tenant,
+    UpdateTenantRequest, UpdateUserRequest, User,
 };
 use ordera_protocol::validate::Email;
 use ordera_protocol::Role;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(update_tenant))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
 }
@@ -132,6 +134,18 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJson<MeRe
         }
     };
     Ok(ApiJson(response))
+}
+
+/// Rename the restaurant or move it to another time zone; every device hears of it.
+#[utoipa::path(patch, path = "/tenant", tag = "accounts", security(("bearer" = [])), request_body = UpdateTenantRequest,
+    responses((status = 200, body = Tenant), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_tenant(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiJson(request): ApiJson<UpdateTenantRequest>,
+) -> ApiResult<ApiJson<Tenant>> {
+    let changes = request.validate()?;
+    Ok(ApiJson(state.store.update_tenant(me.tenant_id, &changes).await?))
 }
 
 /// The restaurant's staff accounts.

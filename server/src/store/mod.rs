@@ -7,8 +7,8 @@
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use ordera_protocol::api::{
-    Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant, User,
-    UserChanges,
+    Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant,
+    TenantChanges, User, UserChanges,
 };
 use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction};
 use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
@@ -57,6 +57,7 @@ pub trait Store: Send + Sync + 'static {
     // Accounts
     async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)>;
     async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant>;
+    async fn update_tenant(&self, tenant_id: Uuid, changes: &TenantChanges) -> ApiResult<Tenant>;
     async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>>;
     async fn create_session(&self, session: &NewSession) -> ApiResult<()>;
     async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()>;

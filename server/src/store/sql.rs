@@ -25,8 +25,8 @@ macro_rules! sql_store {
         const _: () = {
             use chrono::{DateTime, Utc};
             use ordera_protocol::api::{
-                Category, CategoryChanges, Device, NewCategory, NewProduct, Product, ProductChanges, Tenant, User,
-                UserChanges,
+                Category, CategoryChanges, Device, NewCategory, NewProduct, Product, ProductChanges, Tenant,
+                TenantChanges, User, UserChanges,
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
             use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction, Transition};
@@ -240,6 +240,21 @@ macro_rules! sql_store {
                 async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant> {
                     let mut tx = self.scoped_read(tenant_id).await?;
                     Self::tenant_in(&mut tx, tenant_id).await
+                }
+
+                async fn update_tenant(&self, tenant_id: Uuid, changes: &TenantChanges) -> ApiResult<Tenant> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    sqlx::query("UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone) WHERE id = $1")
+                        .bind(tenant_id)
+                        .bind(changes.name.as_ref().map(|n| n.as_str()))
+                        .bind(changes.timezone.map(|t| t.name()))
+                        .execute(&mut *tx)
+                        .await?;
+                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::TenantUpdated { tenant: tenant.clone() }).await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(tenant)
                 }
 
                 async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>> {

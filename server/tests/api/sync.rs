@@ -233,6 +233,48 @@ both! {
     }
 }
 
+both! {
+    async fn every_device_hears_menu_stock_order_settings_and_device_changes_live(app: TestApp) {
+        let s = shop(&app).await;
+        let head = app.store.head(s.restaurant.tenant.id).await.unwrap();
+        let (mut kiosk_socket, _, _) = SyncClient::connect(app.addr, &s.kiosk, Some(head.epoch), head.seq).await;
+        let (mut kds_socket, _, _) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), head.seq).await;
+        let spare = app.pair(&s.restaurant, DeviceKind::Kds).await;
+        app.patch(&format!("products/{}", s.fries.id), &s.restaurant.token, &json!({"stock": 1})).await;
+        let order = app.place_order(&s.kiosk, &[(s.fries.id, 1)]).await;
+        let bump = json!({"command_id": Uuid::now_v7(), "action": "ready"});
+        app.post(&format!("orders/{}/status", order.id), Some(&s.kds), &bump).await;
+        let renamed: ordera_protocol::api::Tenant = expect_json(
+            app.patch("tenant", &s.restaurant.token, &json!({"name": "Soho Central", "timezone": "Europe/Dublin"})).await,
+            StatusCode::OK,
+        ).await;
+        assert_eq!((renamed.name.as_str(), renamed.timezone.as_str()), ("Soho Central", "Europe/Dublin"));
+        app.post(&format!("devices/{}/revoke", spare.device.id), Some(&s.restaurant.token), &json!({})).await;
+
+        for socket in [&mut kiosk_socket, &mut kds_socket] {
+            let events = socket.events(7).await;
+            let kinds: Vec<&str> = events.iter().map(|e| match &e.event {
+                Event::DeviceUpserted { .. } => "device",
+                Event::ProductUpserted { product } if product.stock == Some(1) => "restocked",
+                Event::ProductUpserted { product } if product.stock == Some(0) => "sold out",
+                Event::OrderUpserted { order } if order.status == OrderStatus::Placed => "placed",
+                Event::OrderUpserted { order } if order.status == OrderStatus::Ready => "ready",
+                Event::TenantUpdated { tenant } if tenant.name == "Soho Central" => "settings",
+                Event::DeviceRevoked { id } if *id == spare.device.id => "revoked",
+                other => panic!("unexpected {other:?}"),
+            }).collect();
+            assert_eq!(kinds, ["device", "restocked", "sold out", "placed", "ready", "settings", "revoked"]);
+        }
+
+        // Settings are for owners and managers, and are checked.
+        let (_, staff) = app.user(&s.restaurant, "staff").await;
+        expect_error(app.patch("tenant", &staff, &json!({"name": "Mine"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(app.patch("tenant", &s.kds, &json!({"name": "Mine"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let bad = expect_error(app.patch("tenant", &s.restaurant.token, &json!({"timezone": "Soho/Central"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert!(bad.error.fields.unwrap().0.contains_key("timezone"));
+    }
+}
+
 /// A screen that stops talking (a dead link) is closed, so it cannot sit there silently stale; one that
 /// pings stays.
 #[tokio::test]

@@ -64,6 +64,36 @@ pub struct Tenant {
     pub created_at: DateTime<Utc>,
 }
 
+/// Changes to the restaurant's settings; absent fields stay as they are. The currency is fixed at sign-up:
+/// every price is in its minor units.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateTenantRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TenantChanges {
+    pub name: Option<RestaurantName>,
+    pub timezone: Option<TimeZone>,
+}
+
+impl UpdateTenantRequest {
+    pub fn validate(&self) -> Result<TenantChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.as_deref().and_then(|v| errors.check("name", RestaurantName::parse(v)));
+        let timezone = self.timezone.as_deref().and_then(|v| errors.check("timezone", TimeZone::parse(v)));
+        if errors.is_empty() {
+            Ok(TenantChanges { name, timezone })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct User {
