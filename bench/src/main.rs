@@ -329,22 +329,22 @@ const PGBENCH_SCRIPT: &str = r#"\set n random(0, 99)
 SELECT tenant_id AS tid, counted AS p1, uncounted AS p2, gen_random_uuid() AS oid FROM bench_restaurants WHERE n = :n \gset
 BEGIN;
 SET LOCAL ROLE ordera_tenant;
-SELECT set_config('ordera.tenant_id', ':tid', true);
-UPDATE tenants SET last_seq = last_seq WHERE id = ':tid';
-SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = ':tid' AND id = ':oid';
-SELECT id, name, timezone, currency, created_at FROM tenants WHERE id = ':tid';
-SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = ':tid' AND p.id = ':p1';
-SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = ':tid' AND p.id = ':p2';
-UPDATE products SET stock = stock + -1, updated_at = now() WHERE tenant_id = ':tid' AND id = ':p1' AND stock IS NOT NULL;
-SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = ':tid' AND p.id = ':p1';
-UPDATE tenants SET last_seq = last_seq + 1 WHERE id = ':tid' RETURNING last_seq AS seq1 \gset
-INSERT INTO events (tenant_id, seq, at, payload) VALUES (':tid', :seq1, now(), '{"type":"product_upserted","product":{"id":"00000000-0000-0000-0000-000000000000","category_id":"00000000-0000-0000-0000-000000000000","name":"Burger","description":"","price":1095,"allergens":[],"station":"kitchen","available":true,"stock":999999,"low_stock_threshold":null,"position":0,"image":null}}');
-UPDATE products SET stock = stock + -2, updated_at = now() WHERE tenant_id = ':tid' AND id = ':p2' AND stock IS NOT NULL;
-SELECT COALESCE(MAX(number), 0) + 1 AS num FROM orders WHERE tenant_id = ':tid' AND business_date = current_date \gset
-INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, search_text, total, note, device_id, placed_at, updated_at) VALUES (':oid', ':tid', :num, current_date, 'takeaway', 'placed', '[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}]', 'burger | no onions | fries', 1885, '', NULL, now(), now());
-SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = ':tid' AND id = ':oid';
-UPDATE tenants SET last_seq = last_seq + 1 WHERE id = ':tid' RETURNING last_seq AS seq2 \gset
-INSERT INTO events (tenant_id, seq, at, payload) VALUES (':tid', :seq2, now(), '{"type":"order_upserted","order":{"id":"00000000-0000-0000-0000-000000000000","number":1,"business_date":"2026-01-01","order_type":"takeaway","status":"placed","items":[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}],"total":1885,"note":"","device_id":null,"placed_at":"2026-01-01T00:00:00Z","preparing_at":null,"ready_at":null,"completed_at":null,"cancelled_at":null,"cancel_reason":null,"updated_at":"2026-01-01T00:00:00Z"}}');
+SELECT set_config('ordera.tenant_id', :tid, true);
+UPDATE tenants SET last_seq = last_seq WHERE id = :tid;
+SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = :tid AND id = :oid;
+SELECT id, name, timezone, currency, created_at FROM tenants WHERE id = :tid;
+SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p1;
+SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p2;
+UPDATE products SET stock = stock + -1, updated_at = now() WHERE tenant_id = :tid AND id = :p1 AND stock IS NOT NULL;
+SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p1;
+UPDATE tenants SET last_seq = last_seq + 1 WHERE id = :tid RETURNING last_seq AS seq1 \gset
+INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq1, now(), '{"type":"product_upserted","product":{"id":"00000000-0000-0000-0000-000000000000","category_id":"00000000-0000-0000-0000-000000000000","name":"Burger","description":"","price":1095,"allergens":[],"station":"kitchen","available":true,"stock":999999,"low_stock_threshold":null,"position":0,"image":null}}');
+UPDATE products SET stock = stock + -2, updated_at = now() WHERE tenant_id = :tid AND id = :p2 AND stock IS NOT NULL;
+SELECT COALESCE(MAX(number), 0) + 1 AS num FROM orders WHERE tenant_id = :tid AND business_date = current_date \gset
+INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, search_text, total, note, device_id, placed_at, updated_at) VALUES (:oid, :tid, :num, current_date, 'takeaway', 'placed', '[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}]', 'burger | no onions | fries', 1885, '', NULL, now(), now());
+SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = :tid AND id = :oid;
+UPDATE tenants SET last_seq = last_seq + 1 WHERE id = :tid RETURNING last_seq AS seq2 \gset
+INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq2, now(), '{"type":"order_upserted","order":{"id":"00000000-0000-0000-0000-000000000000","number":1,"business_date":"2026-01-01","order_type":"takeaway","status":"placed","items":[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}],"total":1885,"note":"","device_id":null,"placed_at":"2026-01-01T00:00:00Z","preparing_at":null,"ready_at":null,"completed_at":null,"cancelled_at":null,"cancel_reason":null,"updated_at":"2026-01-01T00:00:00Z"}}');
 COMMIT;
 "#;
 

@@ -1,0 +1,500 @@
+//! The local SQLite cache (rusqlite, bundled): the device's credentials, the menu and orders it shows, its
+//! position in the server's log, and the outbox.
+//!
+//! Two invariants carry the engine's guarantees:
+//! - applying a page of events and advancing the cursor happen in one transaction, so a crash mid-apply
+//!   leaves the cache at the old cursor, from where the same events are replayed;
+//! - an outbox entry is committed with `synchronous = FULL` before anyone is told it is saved, and it is
+//!   deleted only when the server's ack for it arrives.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ordera_protocol::api::{Category, Device, Product, Tenant};
+use ordera_protocol::orders::{CommandResult, Order, Outcome};
+use ordera_protocol::sync::{ClientMessage, Cursor, Event, LoggedEvent, Snapshot};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/client/0001_cache.sql")];
+
+/// What the device needs to talk to its server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub server_url: String,
+    pub token: String,
+    pub device: Device,
+}
+
+/// The menu as the cache holds it: every category and product, hidden ones included, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Menu {
+    pub tenant: Option<Tenant>,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting to be sent, or sent and not yet acknowledged.
+    Pending,
+    /// Refused by the server for good; kept so a person sees why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Local, increasing: the order commands are sent in, and a short reference to show a customer.
+    pub seq: i64,
+    pub command_id: Uuid,
+    pub message: ClientMessage,
+    pub created_at: DateTime<Utc>,
+    pub state: OutboxState,
+    pub reason: Option<String>,
+}
+
+/// What an applied page changed, so the engine tells only the listeners concerned.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    pub catalog: bool,
+    pub orders: bool,
+    /// This device itself was revoked.
+    pub revoked: bool,
+}
+
+pub struct Cache {
+    conn: Connection,
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("cache values serialise")
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+impl Cache {
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Storage(e.to_string()))?;
+        }
+        Self::setup(Connection::open(path)?)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Self> {
+        // WAL keeps reads off the writer's way; FULL makes each commit durable (fsync) before it returns,
+        // which is what lets the UI say "saved" the moment an outbox insert commits.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut cache = Self { conn };
+        cache.migrate()?;
+        Ok(cache)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let applied: i64 = self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn get_meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+        let value: Option<String> =
+            self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
+        value.map(|v| parse(&v)).transpose()
+    }
+
+    fn set_meta<T: Serialize>(tx: &Transaction<'_>, key: &str, value: &T) -> Result<()> {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, json(value)],
+        )?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Credentials and position
+
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
+        self.get_meta("credentials")
+    }
+
+    /// Stores a new pairing and clears what belonged to any earlier one (menu, orders, cursor). The outbox
+    /// is kept: commands made offline are not thrown away by re-pairing.
+    pub fn set_credentials(&mut self, credentials: &Credentials, tenant: &Tenant) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM meta;")?;
+        Self::set_meta(&tx, "credentials", credentials)?;
+        Self::set_meta(&tx, "tenant", tenant)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets the token (unpaired or revoked). The cache stays readable; nothing more is sent.
+    pub fn forget_credentials(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key IN ('credentials', 'cursor')", [])?;
+        Ok(())
+    }
+
+    pub fn cursor(&self) -> Result<Option<Cursor>> {
+        self.get_meta("cursor")
+    }
+
+    /// Drops the position so that the next connection starts from a new snapshot. The outbox stays.
+    pub fn clear_cursor(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+        Ok(())
+    }
+
+    pub fn last_sync(&self) -> Result<Option<DateTime<Utc>>> {
+        self.get_meta("last_sync")
+    }
+
+    pub fn set_last_sync(&mut self, at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        Self::set_meta(&tx, "last_sync", &at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Snapshot and events
+
+    /// Replaces menu and orders with a snapshot and sets the cursor to its position, in one transaction.
+    pub fn replace_with_snapshot(&mut self, snapshot: &Snapshot) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM categories; DELETE FROM products; DELETE FROM orders;")?;
+        for category in &snapshot.categories {
+            Self::upsert_category(&tx, category)?;
+        }
+        for product in &snapshot.products {
+            Self::upsert_product(&tx, product)?;
+        }
+        for order in &snapshot.orders {
+            Self::upsert_order(&tx, order)?;
+        }
+        Self::set_meta(&tx, "tenant", &snapshot.tenant)?;
+        Self::set_meta(&tx, "cursor", &snapshot.cursor)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a page of events and advances the cursor, in one transaction. Events at or before the
+    /// cursor are skipped (applying twice changes nothing); a gap is refused, so the caller reconnects
+    /// from the cursor and the server replays what is missing.
+    pub fn apply(&mut self, events: &[LoggedEvent], own_device: Option<Uuid>) -> Result<Changes> {
+        let mut cursor = self.cursor()?.ok_or(Error::NoCursor)?;
+        let tx = self.conn.transaction()?;
+        let mut changes = Changes::default();
+        for logged in events {
+            if logged.seq <= cursor.seq {
+                continue;
+            }
+            if logged.seq != cursor.seq + 1 {
+                return Err(Error::Gap { expected: cursor.seq + 1, got: logged.seq });
+            }
+            match &logged.event {
+                Event::TenantUpdated { tenant } => {
+                    Self::set_meta(&tx, "tenant", tenant)?;
+                    changes.catalog = true;
+                }
+                Event::CategoryUpserted { category } => {
+                    Self::upsert_category(&tx, category)?;
+                    changes.catalog = true;
+                }
+                Event::CategoryDeleted { id } => {
+                    tx.execute("DELETE FROM categories WHERE id = ?1", [id.to_string()])?;
+                    changes.catalog = true;
+                }
+                Event::ProductUpserted { product } => {
+                    Self::upsert_product(&tx, product)?;
+                    changes.catalog = true;
+                }
+                Event::ProductDeleted { id } => {
+                    tx.execute("DELETE FROM products WHERE id = ?1", [id.to_string()])?;
+                    changes.catalog = true;
+                }
+                Event::OrderUpserted { order } => {
+                    Self::upsert_order(&tx, order)?;
+                    changes.orders = true;
+                }
+                Event::DeviceRevoked { id } => changes.revoked |= Some(*id) == own_device,
+                Event::DeviceUpserted { .. } => {}
+            }
+            cursor.seq = logged.seq;
+        }
+        Self::set_meta(&tx, "cursor", &cursor)?;
+        tx.commit()?;
+        Ok(changes)
+    }
+
+    fn upsert_category(tx: &Transaction<'_>, category: &Category) -> Result<()> {
+        tx.execute(
+            "INSERT INTO categories (id, position, body) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET position = excluded.position, body = excluded.body",
+            params![category.id.to_string(), category.position, json(category)],
+        )?;
+        Ok(())
+    }
+
+    fn upsert_product(tx: &Transaction<'_>, product: &Product) -> Result<()> {
+        tx.execute(
+            "INSERT INTO products (id, category_id, position, body) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id, position = excluded.position, \
+             body = excluded.body",
+            params![product.id.to_string(), product.category_id.to_string(), product.position, json(product)],
+        )?;
+        Ok(())
+    }
+
+    fn upsert_order(tx: &Transaction<'_>, order: &Order) -> Result<()> {
+        // An older version of an order (a late ack after a newer event) must not overwrite a newer one.
+        tx.execute(
+            "INSERT INTO orders (id, placed_at, body) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body \
+             WHERE json_extract(excluded.body, '$.updated_at') >= json_extract(orders.body, '$.updated_at')",
+            params![order.id.to_string(), order.placed_at.to_rfc3339(), json(order)],
+        )?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Reads
+
+    pub fn menu(&self) -> Result<Menu> {
+        let tenant = self.get_meta("tenant")?;
+        let mut categories = Vec::new();
+        let mut statement = self.conn.prepare("SELECT body FROM categories ORDER BY position, id")?;
+        for body in statement.query_map([], |row| row.get::<_, String>(0))? {
+            categories.push(parse(&body?)?);
+        }
+        let mut products = Vec::new();
+        let mut statement = self.conn.prepare("SELECT body FROM products ORDER BY position, id")?;
+        for body in statement.query_map([], |row| row.get::<_, String>(0))? {
+            products.push(parse(&body?)?);
+        }
+        Ok(Menu { tenant, categories, products })
+    }
+
+    /// Orders, oldest first.
+    pub fn orders(&self) -> Result<Vec<Order>> {
+        let mut orders = Vec::new();
+        let mut statement = self.conn.prepare("SELECT body FROM orders ORDER BY placed_at, id")?;
+        for body in statement.query_map([], |row| row.get::<_, String>(0))? {
+            orders.push(parse(&body?)?);
+        }
+        Ok(orders)
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Outbox
+
+    /// Queues a command durably. When this returns, the command survives a crash or a power cut.
+    pub fn enqueue(&mut self, command_id: Uuid, message: &ClientMessage) -> Result<OutboxEntry> {
+        let created_at = Utc::now();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO outbox (command_id, body, created_at) VALUES (?1, ?2, ?3)",
+            params![command_id.to_string(), json(message), created_at.to_rfc3339()],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(OutboxEntry {
+            seq,
+            command_id,
+            message: message.clone(),
+            created_at,
+            state: OutboxState::Pending,
+            reason: None,
+        })
+    }
+
+    fn entries(&self, state: OutboxState) -> Result<Vec<OutboxEntry>> {
+        let state_text = match state {
+            OutboxState::Pending => "pending",
+            OutboxState::Rejected => "rejected",
+        };
+        let mut statement = self.conn.prepare(
+            "SELECT seq, command_id, body, created_at, reason FROM outbox WHERE state = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([state_text], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (seq, command_id, body, created_at, reason) = row?;
+            entries.push(OutboxEntry {
+                seq,
+                command_id: command_id.parse().map_err(|_| Error::Corrupt(command_id.clone()))?,
+                message: parse(&body)?,
+                created_at: DateTime::parse_from_rfc3339(&created_at)
+                    .map_err(|e| Error::Corrupt(e.to_string()))?
+                    .with_timezone(&Utc),
+                state,
+                reason,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Commands waiting for the server, in the order they were made.
+    pub fn pending(&self) -> Result<Vec<OutboxEntry>> {
+        self.entries(OutboxState::Pending)
+    }
+
+    /// Commands the server refused, for a person to look at.
+    pub fn rejected(&self) -> Result<Vec<OutboxEntry>> {
+        self.entries(OutboxState::Rejected)
+    }
+
+    pub fn pending_count(&self) -> Result<usize> {
+        let count: i64 = self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        Ok(count as usize)
+    }
+
+    /// Records the server's answer: done (applied or already applied) leaves the outbox; refused stays,
+    /// marked, and no longer holds up anything. The order it returned goes into the cache at once, so a
+    /// kiosk shows the ticket number without waiting for the event.
+    pub fn ack(&mut self, command_id: Uuid, result: &CommandResult) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        match result.outcome {
+            Outcome::Applied | Outcome::Unchanged => {
+                tx.execute("DELETE FROM outbox WHERE command_id = ?1", [command_id.to_string()])?;
+            }
+            Outcome::Rejected => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'rejected', reason = ?2 WHERE command_id = ?1",
+                    params![command_id.to_string(), result.reason.as_deref().unwrap_or("refused")],
+                )?;
+            }
+        }
+        if let Some(order) = &result.order {
+            Self::upsert_order(&tx, order)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A person has seen a refused command: it leaves the outbox.
+    pub fn dismiss(&mut self, command_id: Uuid) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM outbox WHERE command_id = ?1 AND state = 'rejected'",
+            [command_id.to_string()],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ordera_protocol::orders::{OrderLineRequest, PlaceOrderRequest};
+    use ordera_protocol::{Money, OrderType};
+
+    fn tenant() -> Tenant {
+        Tenant {
+            id: Uuid::nil(),
+            name: "Soho".into(),
+            timezone: "Europe/London".into(),
+            currency: "GBP".into(),
+            created_at: Utc::now(),
+        }
+    }
+
+    fn product(seq: i64) -> Product {
+        Product {
+            id: Uuid::from_u128(seq as u128),
+            category_id: Uuid::nil(),
+            name: format!("P{seq}"),
+            description: String::new(),
+            price: Money(100),
+            allergens: vec![],
+            station: "kitchen".into(),
+            available: true,
+            stock: None,
+            low_stock_threshold: None,
+            position: seq,
+            image: None,
+        }
+    }
+
+    fn logged(seq: i64, event: Event) -> LoggedEvent {
+        LoggedEvent { seq, at: Utc::now(), event }
+    }
+
+    fn snapshot(seq: i64) -> Snapshot {
+        Snapshot {
+            cursor: Cursor { epoch: 1, seq },
+            tenant: tenant(),
+            categories: vec![],
+            products: vec![product(1)],
+            orders: vec![],
+        }
+    }
+
+    #[test]
+    fn events_apply_once_in_order_and_a_gap_changes_nothing() {
+        let mut cache = Cache::open_in_memory().unwrap();
+        cache.replace_with_snapshot(&snapshot(10)).unwrap();
+        let page = [logged(11, Event::ProductUpserted { product: product(2) })];
+        assert!(cache.apply(&page, None).unwrap().catalog);
+        assert!(!cache.apply(&page, None).unwrap().catalog, "a repeat is skipped");
+        assert_eq!(cache.cursor().unwrap().unwrap().seq, 11);
+        let gap = [logged(12, Event::ProductUpserted { product: product(3) }), logged(14, Event::ProductDeleted { id: product(1).id })];
+        assert!(matches!(cache.apply(&gap, None), Err(Error::Gap { expected: 13, got: 14 })));
+        assert_eq!(cache.cursor().unwrap().unwrap().seq, 11, "the whole page rolled back");
+        assert_eq!(cache.menu().unwrap().products.len(), 2);
+    }
+
+    #[test]
+    fn the_outbox_keeps_order_survives_reopening_and_keeps_rejections_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let request = PlaceOrderRequest {
+            id: Uuid::now_v7(),
+            order_type: OrderType::Takeaway,
+            items: vec![OrderLineRequest { product_id: Uuid::nil(), quantity: 1, note: None }],
+            note: None,
+        };
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        {
+            let mut cache = Cache::open(&path).unwrap();
+            for id in &ids {
+                let message = ClientMessage::PlaceOrder { command_id: *id, order: PlaceOrderRequest { id: *id, ..request.clone() } };
+                cache.enqueue(*id, &message).unwrap();
+            }
+        }
+        let mut cache = Cache::open(&path).unwrap();
+        let pending: Vec<Uuid> = cache.pending().unwrap().iter().map(|e| e.command_id).collect();
+        assert_eq!(pending, ids);
+        cache.ack(ids[0], &CommandResult::rejected("sold out", None)).unwrap();
+        let done = CommandResult { outcome: Outcome::Unchanged, order: None, reason: None };
+        cache.ack(ids[1], &done).unwrap();
+        assert_eq!(cache.pending().unwrap().iter().map(|e| e.command_id).collect::<Vec<_>>(), [ids[2]]);
+        let rejected = cache.rejected().unwrap();
+        assert_eq!(rejected[0].reason.as_deref(), Some("sold out"));
+        cache.dismiss(ids[0]).unwrap();
+        assert!(cache.rejected().unwrap().is_empty());
+    }
+}

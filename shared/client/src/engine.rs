@@ -1,0 +1,574 @@
+//! The engine: one per app, running in the shell's async runtime. It pairs the device, keeps the cache in
+//! step with the server (snapshot, then the event stream), sends the outbox in order and tells listeners
+//! what changed. The UI never talks to the server itself.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::{SinkExt, StreamExt};
+use ordera_protocol::api::{ErrorBody, PairRequest, PairResponse};
+use ordera_protocol::orders::{Order, Outcome, PlaceOrderRequest, StatusAction, StatusChangeRequest};
+use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, watch, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+use crate::cache::{Cache, Credentials, Menu, OutboxEntry};
+use crate::error::{Error, Result};
+
+/// Timings and limits; the defaults suit a restaurant's Wi-Fi.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How often the engine pings while connected.
+    pub heartbeat: Duration,
+    /// Silence after which the link counts as dead and the engine reconnects.
+    pub dead_after: Duration,
+    /// The first reconnect pause; it doubles per failure, with full jitter, up to `backoff_cap`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Commands sent and not yet acknowledged, at most.
+    pub max_in_flight: usize,
+    /// For connecting and for HTTP requests.
+    pub request_timeout: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(2),
+            dead_after: Duration::from_secs(6),
+            backoff_base: Duration::from_millis(250),
+            backoff_cap: Duration::from_secs(10),
+            max_in_flight: 256,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No server yet, or the device was unpaired or revoked.
+    Unpaired,
+    /// Not connected; retrying with backoff.
+    Offline,
+    Connecting,
+    /// Connected and caught up: what the screen shows is current.
+    Online,
+}
+
+/// What the UI shows in its status corner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub connection: ConnectionState,
+    /// When the cache last caught up with the server.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Commands waiting to be sent or acknowledged.
+    pub pending: usize,
+    /// Commands the server refused, waiting for a person.
+    pub rejected: usize,
+    pub last_error: Option<String>,
+}
+
+/// What changed, for the shell to forward to its UI (event names as Tauri events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum EngineEvent {
+    CatalogChanged,
+    OrdersChanged,
+    ConnectionChanged { status: SyncStatus },
+    CommandRejected { command_id: Uuid, reason: String },
+}
+
+impl EngineEvent {
+    /// The Tauri event name: `catalog-changed`, `orders-changed`, `connection-changed`, `command-rejected`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineEvent::CatalogChanged => "catalog-changed",
+            EngineEvent::OrdersChanged => "orders-changed",
+            EngineEvent::ConnectionChanged { .. } => "connection-changed",
+            EngineEvent::CommandRejected { .. } => "command-rejected",
+        }
+    }
+}
+
+struct Shared {
+    cache: Mutex<Cache>,
+    config: EngineConfig,
+    http: reqwest::Client,
+    status: Mutex<SyncStatus>,
+    events: broadcast::Sender<EngineEvent>,
+    /// Rung when a command is queued, so a live connection sends it at once.
+    outbox_ready: Notify,
+    images_dir: PathBuf,
+}
+
+impl Shared {
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.cache.lock().expect("cache lock")
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // No listener is fine.
+        let _ = self.events.send(event);
+    }
+
+    /// Updates the status from the cache's counts and `change`, and tells listeners if it moved.
+    fn update_status(&self, change: impl FnOnce(&mut SyncStatus)) {
+        let (pending, rejected, last_sync) = {
+            let cache = self.cache();
+            (
+                cache.pending_count().unwrap_or(0),
+                cache.rejected().map(|r| r.len()).unwrap_or(0),
+                cache.last_sync().ok().flatten(),
+            )
+        };
+        let snapshot = {
+            let mut status = self.status.lock().expect("status lock");
+            let before = status.clone();
+            status.pending = pending;
+            status.rejected = rejected;
+            status.last_sync = last_sync;
+            change(&mut status);
+            (*status != before).then(|| status.clone())
+        };
+        if let Some(status) = snapshot {
+            self.emit(EngineEvent::ConnectionChanged { status });
+        }
+    }
+
+    fn set_connection(&self, connection: ConnectionState, error: Option<String>) {
+        self.update_status(|status| {
+            status.connection = connection;
+            if error.is_some() || connection == ConnectionState::Online {
+                status.last_error = error;
+            }
+        });
+    }
+}
+
+/// The handle the shell holds. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    task: Arc<Mutex<Option<(JoinHandle<()>, watch::Sender<bool>)>>>,
+}
+
+impl Engine {
+    /// Opens the cache in `data_dir` and, if the device is paired, starts syncing. Call within a Tokio
+    /// runtime.
+    pub fn open(data_dir: &Path, config: EngineConfig) -> Result<Self> {
+        let cache = Cache::open(&data_dir.join("ordera-cache.db"))?;
+        let paired = cache.credentials()?.is_some();
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout)
+            .build()
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        let status = SyncStatus {
+            connection: if paired { ConnectionState::Offline } else { ConnectionState::Unpaired },
+            last_sync: cache.last_sync()?,
+            pending: cache.pending_count()?,
+            rejected: cache.rejected()?.len(),
+            last_error: None,
+        };
+        let engine = Self {
+            shared: Arc::new(Shared {
+                cache: Mutex::new(cache),
+                config,
+                http,
+                status: Mutex::new(status),
+                events: broadcast::channel(256).0,
+                outbox_ready: Notify::new(),
+                images_dir: data_dir.join("images"),
+            }),
+            task: Arc::default(),
+        };
+        if paired {
+            engine.start();
+        }
+        Ok(engine)
+    }
+
+    fn start(&self) {
+        let (stop, stopped) = watch::channel(false);
+        let handle = tokio::spawn(run(self.shared.clone(), stopped));
+        if let Some((old, old_stop)) = self.task.lock().expect("task lock").replace((handle, stop)) {
+            let _ = old_stop.send(true);
+            old.abort();
+        }
+    }
+
+    /// Stops syncing (the cache and outbox stay as they are).
+    pub async fn shutdown(&self) {
+        let task = self.task.lock().expect("task lock").take();
+        if let Some((handle, stop)) = task {
+            let _ = stop.send(true);
+            let _ = handle.await;
+        }
+    }
+
+    /// Exchanges a pairing code for this device's token at `server_url` and starts syncing.
+    pub async fn pair(&self, server_url: &str, code: &str) -> Result<Credentials> {
+        let server_url = server_url.trim().trim_end_matches('/').to_owned();
+        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
+            return Err(Error::Invalid("the server address must start with http:// or https://".into()));
+        }
+        let response = self
+            .shared
+            .http
+            .post(format!("{server_url}/api/v1/devices/pair"))
+            .json(&PairRequest { code: code.trim().to_owned() })
+            .send()
+            .await?;
+        let paired: PairResponse = read_json(response).await?;
+        let credentials = Credentials { server_url, token: paired.token, device: paired.device };
+        self.shutdown().await;
+        self.shared.cache().set_credentials(&credentials, &paired.tenant)?;
+        self.shared.set_connection(ConnectionState::Connecting, None);
+        self.start();
+        Ok(credentials)
+    }
+
+    /// Forgets the server and token. Queued commands stay in the outbox.
+    pub async fn unpair(&self) -> Result<()> {
+        self.shutdown().await;
+        self.shared.cache().forget_credentials()?;
+        self.shared.set_connection(ConnectionState::Unpaired, None);
+        Ok(())
+    }
+
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
+        self.shared.cache().credentials()
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.shared.status.lock().expect("status lock").clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.shared.events.subscribe()
+    }
+
+    pub fn menu(&self) -> Result<Menu> {
+        self.shared.cache().menu()
+    }
+
+    pub fn orders(&self) -> Result<Vec<Order>> {
+        self.shared.cache().orders()
+    }
+
+    pub fn pending(&self) -> Result<Vec<OutboxEntry>> {
+        self.shared.cache().pending()
+    }
+
+    pub fn rejected(&self) -> Result<Vec<OutboxEntry>> {
+        self.shared.cache().rejected()
+    }
+
+    /// A person has seen a refused command.
+    pub fn dismiss(&self, command_id: Uuid) -> Result<()> {
+        self.shared.cache().dismiss(command_id)?;
+        self.shared.update_status(|_| {});
+        Ok(())
+    }
+
+    fn enqueue(&self, command_id: Uuid, message: ClientMessage) -> Result<OutboxEntry> {
+        if self.shared.cache().credentials()?.is_none() {
+            return Err(Error::NotPaired);
+        }
+        let entry = self.shared.cache().enqueue(command_id, &message)?;
+        self.shared.update_status(|_| {});
+        self.shared.outbox_ready.notify_one();
+        Ok(entry)
+    }
+
+    /// Queues an order durably: when this returns it is saved on the device and will reach the server
+    /// exactly once, whenever the connection allows. The order's own id is the command id.
+    pub fn place_order(&self, order: PlaceOrderRequest) -> Result<OutboxEntry> {
+        order.validate().map_err(|errors| Error::Invalid(errors.to_string()))?;
+        self.enqueue(order.id, ClientMessage::PlaceOrder { command_id: order.id, order })
+    }
+
+    /// Queues a status change (a bump) durably.
+    pub fn set_status(&self, order_id: Uuid, action: StatusAction, reason: Option<String>) -> Result<OutboxEntry> {
+        let change = StatusChangeRequest { command_id: ordera_protocol::new_id(), action, reason };
+        change.validate().map_err(|errors| Error::Invalid(errors.to_string()))?;
+        self.enqueue(change.command_id, ClientMessage::ChangeStatus { order_id, change })
+    }
+
+    /// The cached file of an image, if it has been downloaded.
+    pub fn image_path(&self, image_id: Uuid, thumb: bool) -> Option<PathBuf> {
+        let path = image_file(&self.shared.images_dir, image_id, thumb);
+        path.exists().then_some(path)
+    }
+}
+
+fn image_file(dir: &Path, image_id: Uuid, thumb: bool) -> PathBuf {
+    dir.join(format!("{image_id}{}.jpg", if thumb { "-thumb" } else { "" }))
+}
+
+async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Result<T> {
+    let status = response.status();
+    if status.is_success() {
+        return response.json().await.map_err(|e| Error::Server(e.to_string()));
+    }
+    let message = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error.message,
+        Err(_) => format!("the server answered {status}"),
+    };
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        Err(Error::Unauthorized(message))
+    } else {
+        Err(Error::Server(message))
+    }
+}
+
+/// How a session ended, which decides what the engine does next.
+enum SessionEnd {
+    /// The connection dropped or was closed: reconnect with backoff. `was_live` resets the backoff.
+    Dropped { was_live: bool },
+    /// The cursor cannot be continued: take a new snapshot, keep the outbox.
+    Resync,
+    /// The token no longer works (revoked): stop and forget it.
+    Unauthorized(String),
+}
+
+async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut failures: u32 = 0;
+    loop {
+        let credentials = match shared.cache().credentials() {
+            Ok(Some(credentials)) => credentials,
+            _ => {
+                shared.set_connection(ConnectionState::Unpaired, None);
+                return;
+            }
+        };
+        shared.set_connection(ConnectionState::Connecting, None);
+        let ended = tokio::select! {
+            ended = session(&shared, &credentials) => ended,
+            _ = stop.changed() => {
+                shared.set_connection(ConnectionState::Offline, None);
+                return;
+            }
+        };
+        match ended {
+            Ok(SessionEnd::Unauthorized(reason)) => {
+                tracing::warn!(reason = %reason, "the server no longer accepts this device");
+                let _ = shared.cache().forget_credentials();
+                shared.set_connection(ConnectionState::Unpaired, Some(reason));
+                return;
+            }
+            Ok(SessionEnd::Resync) => {
+                let _ = shared.cache().clear_cursor();
+                failures = 0;
+                continue;
+            }
+            Ok(SessionEnd::Dropped { was_live }) => {
+                if was_live {
+                    failures = 0;
+                }
+                shared.set_connection(ConnectionState::Offline, None);
+            }
+            Err(error) => {
+                tracing::debug!(error = %error, "sync session failed");
+                shared.set_connection(ConnectionState::Offline, Some(error.to_string()));
+            }
+        }
+        // Exponential backoff with full jitter: after an outage, devices come back spread out.
+        failures = failures.saturating_add(1);
+        let cap = shared.config.backoff_base.saturating_mul(1 << failures.min(16)).min(shared.config.backoff_cap);
+        let pause = rand::rng().random_range(Duration::ZERO..=cap);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+fn ws_url(server_url: &str) -> String {
+    let base = server_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    format!("{base}/api/v1/sync/ws")
+}
+
+async fn fetch_snapshot(shared: &Shared, credentials: &Credentials) -> Result<Snapshot> {
+    let response = shared
+        .http
+        .get(format!("{}/api/v1/sync/snapshot", credentials.server_url))
+        .bearer_auth(&credentials.token)
+        .send()
+        .await?;
+    read_json(response).await
+}
+
+/// Downloads product images not yet on disk. Failures are left for the next catalog change.
+async fn fetch_images(shared: Arc<Shared>, credentials: Credentials) {
+    let Ok(menu) = shared.cache().menu() else { return };
+    if std::fs::create_dir_all(&shared.images_dir).is_err() {
+        return;
+    }
+    for image in menu.products.iter().filter_map(|p| p.image.as_ref()) {
+        for thumb in [true, false] {
+            let path = image_file(&shared.images_dir, image.id, thumb);
+            if path.exists() {
+                continue;
+            }
+            let size = if thumb { "thumb" } else { "display" };
+            let url = format!("{}/api/v1/images/{}?size={size}", credentials.server_url, image.id);
+            let Ok(response) = shared.http.get(url).bearer_auth(&credentials.token).send().await else { return };
+            if !response.status().is_success() {
+                continue;
+            }
+            let Ok(bytes) = response.bytes().await else { return };
+            // Written aside and renamed, so a crash never leaves half an image under the real name.
+            let partial = path.with_extension("part");
+            if std::fs::write(&partial, &bytes).is_ok() {
+                let _ = std::fs::rename(&partial, &path);
+            }
+        }
+    }
+}
+
+async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<SessionEnd> {
+    if shared.cache().cursor()?.is_none() {
+        let snapshot = match fetch_snapshot(shared, credentials).await {
+            Err(Error::Unauthorized(reason)) => return Ok(SessionEnd::Unauthorized(reason)),
+            other => other?,
+        };
+        shared.cache().replace_with_snapshot(&snapshot)?;
+        shared.emit(EngineEvent::CatalogChanged);
+        shared.emit(EngineEvent::OrdersChanged);
+        tokio::spawn(fetch_images(shared.clone(), credentials.clone()));
+    }
+    let cursor = shared.cache().cursor()?.ok_or(Error::NoCursor)?;
+    let connect = tokio_tungstenite::connect_async(ws_url(&credentials.server_url));
+    let (socket, _) = tokio::time::timeout(shared.config.request_timeout, connect)
+        .await
+        .map_err(|_| Error::Offline("connecting timed out".into()))?
+        .map_err(|e| Error::Offline(e.to_string()))?;
+    let (mut sink, mut stream) = socket.split();
+    let hello = ClientMessage::Hello { token: credentials.token.clone(), epoch: Some(cursor.epoch), since: cursor.seq };
+    send(&mut sink, &hello).await?;
+
+    let mut live = false;
+    let mut in_flight: HashSet<Uuid> = HashSet::new();
+    let mut heartbeat = tokio::time::interval(shared.config.heartbeat);
+    let mut last_heard = Instant::now();
+    let mut nonce = 0u64;
+    loop {
+        tokio::select! {
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(frame))) => {
+                        return Ok(match frame {
+                            Some(frame) if u16::from(frame.code) == close::UNAUTHORIZED => {
+                                SessionEnd::Unauthorized(frame.reason.to_string())
+                            }
+                            _ => SessionEnd::Dropped { was_live: live },
+                        });
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => return Ok(SessionEnd::Dropped { was_live: live }),
+                };
+                let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else { continue };
+                match message {
+                    ServerMessage::Welcome { .. } | ServerMessage::Pong { .. } => {}
+                    ServerMessage::Events { events } => {
+                        let applied = shared.cache().apply(&events, Some(credentials.device.id));
+                        match applied {
+                            Ok(changes) => {
+                                if changes.catalog {
+                                    shared.emit(EngineEvent::CatalogChanged);
+                                    tokio::spawn(fetch_images(shared.clone(), credentials.clone()));
+                                }
+                                if changes.orders {
+                                    shared.emit(EngineEvent::OrdersChanged);
+                                }
+                                if changes.revoked {
+                                    return Ok(SessionEnd::Unauthorized("this device has been revoked".into()));
+                                }
+                            }
+                            // Reconnecting replays from the cursor, which fills the gap.
+                            Err(Error::Gap { .. }) => return Ok(SessionEnd::Dropped { was_live: live }),
+                            Err(error) => return Err(error),
+                        }
+                    }
+                    ServerMessage::CaughtUp { .. } => {
+                        live = true;
+                        shared.cache().set_last_sync(Utc::now())?;
+                        shared.set_connection(ConnectionState::Online, None);
+                        send_outbox(shared, &mut sink, &mut in_flight).await?;
+                    }
+                    ServerMessage::Resync { .. } => return Ok(SessionEnd::Resync),
+                    ServerMessage::Ack { command_id, result } => {
+                        shared.cache().ack(command_id, &result)?;
+                        in_flight.remove(&command_id);
+                        if result.outcome == Outcome::Rejected {
+                            let reason = result.reason.clone().unwrap_or_default();
+                            shared.emit(EngineEvent::CommandRejected { command_id, reason });
+                        }
+                        if result.order.is_some() {
+                            shared.emit(EngineEvent::OrdersChanged);
+                        }
+                        shared.update_status(|_| {});
+                        send_outbox(shared, &mut sink, &mut in_flight).await?;
+                    }
+                    ServerMessage::Error { code, message } => {
+                        shared.update_status(|status| status.last_error = Some(message));
+                        if code == "internal" {
+                            // An unacknowledged command stays queued; a fresh session sends it again.
+                            return Ok(SessionEnd::Dropped { was_live: live });
+                        }
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > shared.config.dead_after {
+                    return Err(Error::Offline("the server stopped answering".into()));
+                }
+                nonce += 1;
+                send(&mut sink, &ClientMessage::Ping { nonce }).await?;
+            }
+            _ = shared.outbox_ready.notified(), if live => {
+                send_outbox(shared, &mut sink, &mut in_flight).await?;
+            }
+        }
+    }
+}
+
+type Sink = futures_util::stream::SplitSink<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Message,
+>;
+
+async fn send(sink: &mut Sink, message: &ClientMessage) -> Result<()> {
+    let text = serde_json::to_string(message).expect("client messages serialise");
+    sink.send(Message::Text(text.into())).await.map_err(|e| Error::Offline(e.to_string()))
+}
+
+/// Sends queued commands in order, keeping at most `max_in_flight` unacknowledged. The server handles a
+/// socket's messages in order, so pipelining keeps the order and the acks come back in it.
+async fn send_outbox(shared: &Shared, sink: &mut Sink, in_flight: &mut HashSet<Uuid>) -> Result<()> {
+    if in_flight.len() >= shared.config.max_in_flight {
+        return Ok(());
+    }
+    let pending = shared.cache().pending()?;
+    for entry in pending {
+        if in_flight.len() >= shared.config.max_in_flight {
+            break;
+        }
+        if in_flight.insert(entry.command_id) {
+            send(sink, &entry.message).await?;
+        }
+    }
+    Ok(())
+}
