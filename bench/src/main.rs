@@ -323,6 +323,9 @@ async fn ingest(
     Ok((latencies.len() as f64 / start.elapsed().as_secs_f64(), latencies))
 }
 
+/// pgbench reads `:name` as a variable anywhere, even inside a literal, so the JSON below has a space
+/// after each colon and `\u003a` for the colons of times.
+///
 /// The place-order transaction exactly as the server issues it for a two-line order (one product with
 /// stock, one without), with the restaurant chosen at random per transaction.
 const PGBENCH_SCRIPT: &str = r#"\set n random(0, 99)
@@ -338,13 +341,13 @@ SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.stati
 UPDATE products SET stock = stock + -1, updated_at = now() WHERE tenant_id = :tid AND id = :p1 AND stock IS NOT NULL;
 SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p1;
 UPDATE tenants SET last_seq = last_seq + 1 WHERE id = :tid RETURNING last_seq AS seq1 \gset
-INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq1, now(), '{"type":"product_upserted","product":{"id":"00000000-0000-0000-0000-000000000000","category_id":"00000000-0000-0000-0000-000000000000","name":"Burger","description":"","price":1095,"allergens":[],"station":"kitchen","available":true,"stock":999999,"low_stock_threshold":null,"position":0,"image":null}}');
+INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq1, now(), '{"type": "product_upserted","product": {"id": "00000000-0000-0000-0000-000000000000","category_id": "00000000-0000-0000-0000-000000000000","name": "Burger","description": "","price": 1095,"allergens": [],"station": "kitchen","available": true,"stock": 999999,"low_stock_threshold": null,"position": 0,"image": null}}');
 UPDATE products SET stock = stock + -2, updated_at = now() WHERE tenant_id = :tid AND id = :p2 AND stock IS NOT NULL;
 SELECT COALESCE(MAX(number), 0) + 1 AS num FROM orders WHERE tenant_id = :tid AND business_date = current_date \gset
-INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, search_text, total, note, device_id, placed_at, updated_at) VALUES (:oid, :tid, :num, current_date, 'takeaway', 'placed', '[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}]', 'burger | no onions | fries', 1885, '', NULL, now(), now());
+INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, search_text, total, note, device_id, placed_at, updated_at) VALUES (:oid, :tid, :num, current_date, 'takeaway', 'placed', '[{"product_id": "00000000-0000-0000-0000-000000000000","name": "Burger","unit_price": 1095,"quantity": 1,"note": "no onions","station": "kitchen"},{"product_id": "00000000-0000-0000-0000-000000000000","name": "Fries","unit_price": 395,"quantity": 2,"note": "","station": "kitchen"}]', 'burger | no onions | fries', 1885, '', NULL, now(), now());
 SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = :tid AND id = :oid;
 UPDATE tenants SET last_seq = last_seq + 1 WHERE id = :tid RETURNING last_seq AS seq2 \gset
-INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq2, now(), '{"type":"order_upserted","order":{"id":"00000000-0000-0000-0000-000000000000","number":1,"business_date":"2026-01-01","order_type":"takeaway","status":"placed","items":[{"product_id":"00000000-0000-0000-0000-000000000000","name":"Burger","unit_price":1095,"quantity":1,"note":"no onions","station":"kitchen"},{"product_id":"00000000-0000-0000-0000-000000000000","name":"Fries","unit_price":395,"quantity":2,"note":"","station":"kitchen"}],"total":1885,"note":"","device_id":null,"placed_at":"2026-01-01T00:00:00Z","preparing_at":null,"ready_at":null,"completed_at":null,"cancelled_at":null,"cancel_reason":null,"updated_at":"2026-01-01T00:00:00Z"}}');
+INSERT INTO events (tenant_id, seq, at, payload) VALUES (:tid, :seq2, now(), '{"type": "order_upserted","order": {"id": "00000000-0000-0000-0000-000000000000","number": 1,"business_date": "2026-01-01","order_type": "takeaway","status": "placed","items": [{"product_id": "00000000-0000-0000-0000-000000000000","name": "Burger","unit_price": 1095,"quantity": 1,"note": "no onions","station": "kitchen"},{"product_id": "00000000-0000-0000-0000-000000000000","name": "Fries","unit_price": 395,"quantity": 2,"note": "","station": "kitchen"}],"total": 1885,"note": "","device_id": null,"placed_at": "2026-01-01T00\u003a00\u003a00Z","preparing_at": null,"ready_at": null,"completed_at": null,"cancelled_at": null,"cancel_reason": null,"updated_at": "2026-01-01T00\u003a00\u003a00Z"}}');
 COMMIT;
 "#;
 

@@ -329,9 +329,9 @@ impl Cache {
             OutboxState::Pending => "pending",
             OutboxState::Rejected => "rejected",
         };
-        let mut statement = self.conn.prepare(
-            "SELECT seq, command_id, body, created_at, reason FROM outbox WHERE state = ?1 ORDER BY seq",
-        )?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT seq, command_id, body, created_at, reason FROM outbox WHERE state = ?1 ORDER BY seq")?;
         let rows = statement.query_map([state_text], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
@@ -369,7 +369,8 @@ impl Cache {
     }
 
     pub fn pending_count(&self) -> Result<usize> {
-        let count: i64 = self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        let count: i64 =
+            self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
         Ok(count as usize)
     }
 
@@ -398,10 +399,8 @@ impl Cache {
 
     /// A person has seen a refused command: it leaves the outbox.
     pub fn dismiss(&mut self, command_id: Uuid) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM outbox WHERE command_id = ?1 AND state = 'rejected'",
-            [command_id.to_string()],
-        )?;
+        self.conn
+            .execute("DELETE FROM outbox WHERE command_id = ?1 AND state = 'rejected'", [command_id.to_string()])?;
         Ok(())
     }
 }
@@ -461,7 +460,10 @@ mod tests {
         assert!(cache.apply(&page, None).unwrap().catalog);
         assert!(!cache.apply(&page, None).unwrap().catalog, "a repeat is skipped");
         assert_eq!(cache.cursor().unwrap().unwrap().seq, 11);
-        let gap = [logged(12, Event::ProductUpserted { product: product(3) }), logged(14, Event::ProductDeleted { id: product(1).id })];
+        let gap = [
+            logged(12, Event::ProductUpserted { product: product(3) }),
+            logged(14, Event::ProductDeleted { id: product(1).id }),
+        ];
         assert!(matches!(cache.apply(&gap, None), Err(Error::Gap { expected: 13, got: 14 })));
         assert_eq!(cache.cursor().unwrap().unwrap().seq, 11, "the whole page rolled back");
         assert_eq!(cache.menu().unwrap().products.len(), 2);
@@ -481,7 +483,10 @@ mod tests {
         {
             let mut cache = Cache::open(&path).unwrap();
             for id in &ids {
-                let message = ClientMessage::PlaceOrder { command_id: *id, order: PlaceOrderRequest { id: *id, ..request.clone() } };
+                let message = ClientMessage::PlaceOrder {
+                    command_id: *id,
+                    order: PlaceOrderRequest { id: *id, ..request.clone() },
+                };
                 cache.enqueue(*id, &message).unwrap();
             }
         }

@@ -158,8 +158,11 @@ impl Shared {
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
-    task: Arc<Mutex<Option<(JoinHandle<()>, watch::Sender<bool>)>>>,
+    task: Arc<Mutex<Option<Running>>>,
 }
+
+/// The sync task and the switch that stops it.
+type Running = (JoinHandle<()>, watch::Sender<bool>);
 
 impl Engine {
     /// Opens the cache in `data_dir` and, if the device is paired, starts syncing. Call within a Tokio

@@ -1,0 +1,387 @@
+//! The client engine against a real server, through a proxy that cuts, stalls and resets connections,
+//! across server restarts, and killed with `kill -9`. Embedded SQLite and PostgreSQL (+ Redis) alike.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use ordera_client::{ConnectionState, Engine, EngineConfig};
+use ordera_e2e::proxy::{Mode, Proxy};
+use ordera_e2e::server::{Owner, TestDatabase, TestServer};
+use ordera_protocol::orders::{Order, OrderLineRequest, PlaceOrderRequest, StatusAction};
+use ordera_protocol::sync::Snapshot;
+use ordera_protocol::{OrderStatus, OrderType};
+use rand::Rng;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A server behind a proxy, a restaurant with a menu, and the owner's HTTP access to the truth.
+struct World {
+    server: TestServer,
+    redis: Option<String>,
+    proxy: Proxy,
+    owner: Owner,
+    products: Vec<Uuid>,
+    database_url: String,
+    data: tempfile::TempDir,
+    _database: Option<TestDatabase>,
+}
+
+impl World {
+    async fn new(backend: Backend) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let database = match backend {
+            Backend::Postgres => Some(TestDatabase::postgres().await),
+            Backend::Sqlite => None,
+        };
+        let database_url = match &database {
+            Some(database) => database.url.clone(),
+            None => format!("sqlite://{}", data.path().join("server.db").display()),
+        };
+        let redis = (backend == Backend::Postgres).then(ordera_e2e::server::redis_url);
+        let server = TestServer::start(&database_url, redis.as_deref(), data.path());
+        let proxy = Proxy::start(server.addr).await;
+        let owner = Owner::sign_up(server.addr).await;
+        let products = owner.menu(3).await;
+        Self { server, redis, proxy, owner, products, database_url, data, _database: database }
+    }
+
+    /// Kills the server and starts a new one on the same database; the proxy sends clients to it.
+    fn restart_server(&mut self) {
+        self.server.kill();
+        self.server = TestServer::start(&self.database_url, self.redis.as_deref(), self.data.path());
+        self.proxy.set_upstream(self.server.addr);
+        self.owner = self.owner.at(self.server.addr);
+    }
+
+    /// Pairs a new engine of `kind` through the proxy.
+    async fn engine(&self, kind: &str) -> (Engine, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), fast()).unwrap();
+        let code = self.owner.pairing_code(kind).await;
+        engine.pair(&self.proxy.url(), &code).await.unwrap();
+        (engine, dir)
+    }
+
+    async fn snapshot(&self) -> Snapshot {
+        serde_json::from_value(self.owner.get("sync/snapshot").await).unwrap()
+    }
+}
+
+/// Short timings, so faults are noticed and recovered from within a test's patience.
+fn fast() -> EngineConfig {
+    EngineConfig {
+        heartbeat: Duration::from_millis(100),
+        dead_after: Duration::from_millis(800),
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(2),
+        ..EngineConfig::default()
+    }
+}
+
+fn order(product: Uuid) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        id: ordera_protocol::new_id(),
+        order_type: OrderType::Takeaway,
+        items: vec![OrderLineRequest { product_id: product, quantity: 1, note: Some("no onions".into()) }],
+        note: None,
+    }
+}
+
+async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn settled(engine: &Engine) -> bool {
+    let status = engine.status();
+    status.connection == ConnectionState::Online && status.pending == 0
+}
+
+/// Waits until the engine is online, has nothing queued and its cache holds what the server holds.
+async fn converged(world: &World, engines: &[&Engine]) -> Snapshot {
+    let start = std::time::Instant::now();
+    loop {
+        let truth = world.snapshot().await;
+        let all = engines.iter().all(|engine| {
+            settled(engine)
+                && engine
+                    .menu()
+                    .map(|m| m.products == truth.products && m.categories == truth.categories)
+                    .unwrap_or(false)
+        });
+        if all {
+            return truth;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "engines did not converge: {:?}",
+            engines.iter().map(|e| e.status()).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn by_id(orders: Vec<Order>) -> BTreeMap<Uuid, Order> {
+    orders.into_iter().map(|o| (o.id, o)).collect()
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+both!(
+    every_queued_order_arrives_once_through_cuts_stalls_resets_and_outages,
+    a_thousand_orders_queued_offline_arrive_in_order_exactly_once,
+    a_server_restart_with_a_new_epoch_resyncs_and_keeps_the_outbox,
+);
+
+/// Thousands of operations (orders from a kiosk, bumps from a kitchen screen, menu edits by a manager)
+/// while the network misbehaves at random; afterwards both caches equal the server's state and every
+/// queued order exists on the server exactly once.
+async fn every_queued_order_arrives_once_through_cuts_stalls_resets_and_outages(backend: Backend) {
+    let world = World::new(backend).await;
+    let (kiosk, _kiosk_dir) = world.engine("kiosk").await;
+    let (kds, _kds_dir) = world.engine("kds").await;
+    let chaos_for = Duration::from_secs(6);
+
+    let proxy = world.proxy.clone();
+    let chaos = tokio::spawn(async move {
+        let start = std::time::Instant::now();
+        let mut faults = 0;
+        while start.elapsed() < chaos_for {
+            let (pause, fault) = {
+                let mut rng = rand::rng();
+                (rng.random_range(50..300u64), rng.random_range(0..4u8))
+            };
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            match fault {
+                0 => proxy.cut(false),
+                1 => proxy.cut(true),
+                2 => {
+                    proxy.set_mode(Mode::Stall);
+                    let stall = rand::rng().random_range(100..1500u64);
+                    tokio::time::sleep(Duration::from_millis(stall)).await;
+                    proxy.set_mode(Mode::Pass);
+                }
+                _ => {
+                    proxy.set_mode(Mode::Down);
+                    let down = rand::rng().random_range(100..800u64);
+                    tokio::time::sleep(Duration::from_millis(down)).await;
+                    proxy.set_mode(Mode::Pass);
+                }
+            }
+            faults += 1;
+        }
+        proxy.set_mode(Mode::Pass);
+        faults
+    });
+
+    // The kiosk takes orders, the kitchen bumps what it sees, the manager edits the menu.
+    let mut placed = Vec::new();
+    let mut bumped = BTreeSet::new();
+    let start = std::time::Instant::now();
+    let mut round = 0;
+    while start.elapsed() < chaos_for {
+        for _ in 0..25 {
+            let request = order(world.products[round % world.products.len()]);
+            placed.push(request.id);
+            kiosk.place_order(request).unwrap();
+        }
+        for seen in kds.orders().unwrap() {
+            if seen.status == OrderStatus::Placed && bumped.insert(seen.id) {
+                kds.set_status(seen.id, StatusAction::Start, None).unwrap();
+            }
+        }
+        if round % 5 == 0 {
+            let price = 500 + round as i64;
+            world.owner.patch(&format!("products/{}", world.products[1]), serde_json::json!({"price": price})).await;
+        }
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let faults = chaos.await.unwrap();
+    assert!(faults >= 5, "the network misbehaved only {faults} times");
+
+    let truth = converged(&world, &[&kiosk, &kds]).await;
+    // Every order the kiosk saved is on the server, once.
+    let server_orders = by_id(truth.orders.clone());
+    assert_eq!(server_orders.len(), placed.len(), "{} placed, {} on the server", placed.len(), server_orders.len());
+    assert!(placed.iter().all(|id| server_orders.contains_key(id)));
+    let numbers: BTreeSet<i64> = server_orders.values().map(|o| o.number).collect();
+    assert_eq!(numbers.len(), placed.len(), "one ticket number per order");
+    // Both caches equal the server: the kitchen's holds every order as the server has it, the kiosk's its own.
+    assert_eq!(by_id(kds.orders().unwrap()), server_orders);
+    assert_eq!(by_id(kiosk.orders().unwrap()).keys().collect::<Vec<_>>(), server_orders.keys().collect::<Vec<_>>());
+    let bumped_on_server = server_orders.values().filter(|o| o.status == OrderStatus::Preparing).count();
+    assert_eq!(bumped_on_server, bumped.len(), "every bump arrived");
+    assert!(kiosk.rejected().unwrap().is_empty() && kds.rejected().unwrap().is_empty());
+    kiosk.shutdown().await;
+    kds.shutdown().await;
+}
+
+/// Offline for a long time with 1,000 orders queued: back online, all arrive, in the order they were
+/// taken (ticket numbers follow it), exactly once.
+async fn a_thousand_orders_queued_offline_arrive_in_order_exactly_once(backend: Backend) {
+    let world = World::new(backend).await;
+    let (kiosk, _dir) = world.engine("kiosk").await;
+    until("online", Duration::from_secs(10), || settled(&kiosk)).await;
+    world.proxy.set_mode(Mode::Down);
+    until("offline", Duration::from_secs(10), || kiosk.status().connection != ConnectionState::Online).await;
+    let mut placed = Vec::new();
+    for n in 0..1000 {
+        let request = order(world.products[n % world.products.len()]);
+        placed.push(request.id);
+        let entry = kiosk.place_order(request).unwrap();
+        assert_eq!(entry.seq as usize, n + 1, "a local reference to show the customer");
+    }
+    assert_eq!(kiosk.status().pending, 1000);
+    assert_eq!(world.snapshot().await.orders.len(), 0, "nothing reached the server yet");
+    world.proxy.set_mode(Mode::Pass);
+    until("drained", Duration::from_secs(60), || settled(&kiosk)).await;
+    let truth = world.snapshot().await;
+    let mut on_server = truth.orders.clone();
+    on_server.sort_by_key(|o| o.number);
+    assert_eq!(on_server.iter().map(|o| o.id).collect::<Vec<_>>(), placed, "in order, exactly once");
+    assert_eq!(on_server.last().unwrap().number, 1000);
+    kiosk.shutdown().await;
+}
+
+/// The server dies while the kiosk is offline and comes back from a restore (a new epoch, an empty
+/// log): the kiosk takes a new snapshot, keeps its outbox and delivers it.
+async fn a_server_restart_with_a_new_epoch_resyncs_and_keeps_the_outbox(backend: Backend) {
+    let mut world = World::new(backend).await;
+    let (kiosk, _dir) = world.engine("kiosk").await;
+    until("online", Duration::from_secs(10), || settled(&kiosk)).await;
+    let before = world.snapshot().await.cursor;
+    world.server.kill();
+    until("offline", Duration::from_secs(10), || kiosk.status().connection != ConnectionState::Online).await;
+    let mut placed = Vec::new();
+    for n in 0..5 {
+        let request = order(world.products[n % world.products.len()]);
+        placed.push(request.id);
+        kiosk.place_order(request).unwrap();
+    }
+    restore_log(&world).await;
+    world.restart_server();
+    world.owner.patch(&format!("products/{}", world.products[2]), serde_json::json!({"name": "Renamed"})).await;
+    let truth = converged(&world, &[&kiosk]).await;
+    assert_ne!(truth.cursor.epoch, before.epoch);
+    let on_server: BTreeSet<Uuid> = truth.orders.iter().map(|o| o.id).collect();
+    assert_eq!(on_server, placed.iter().copied().collect::<BTreeSet<_>>());
+    assert!(kiosk.menu().unwrap().products.iter().any(|p| p.name == "Renamed"));
+    kiosk.shutdown().await;
+}
+
+/// What a restore from backup looks like to clients: a new epoch and a log that starts afresh.
+async fn restore_log(world: &World) {
+    use sqlx::Connection;
+    const BUMP: &str = "UPDATE tenants SET epoch = epoch + 1";
+    const CLEAR: &str = "DELETE FROM events";
+    if world.database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&world.database_url).await.unwrap();
+        sqlx::query(BUMP).execute(&mut conn).await.unwrap();
+        sqlx::query(CLEAR).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&world.database_url).await.unwrap();
+        sqlx::query(BUMP).execute(&mut conn).await.unwrap();
+        sqlx::query(CLEAR).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// A kiosk process killed with SIGKILL while queuing and while catching up: on restart nothing it said
+/// was saved is lost, nothing is doubled, and its cache matches the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_killed_mid_queue_and_mid_sync_loses_and_doubles_nothing() {
+    use tokio::io::AsyncBufReadExt;
+    let world = World::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let harness = env!("CARGO_BIN_EXE_engine-harness");
+    let product = world.products[1].to_string();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let run = |code: String, count: usize| {
+        tokio::process::Command::new(harness)
+            .args([data.as_str(), world.proxy.url().as_str(), code.as_str(), &count.to_string(), product.as_str()])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let mut saved = Vec::new();
+
+    // 1. Killed while queuing, some orders perhaps mid-send.
+    let mut child = run(world.owner.pairing_code("kiosk").await, 400);
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let stop_after = rand::rng().random_range(50..300);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(id) = line.strip_prefix("saved ") {
+            saved.push(id.parse::<Uuid>().unwrap());
+            if saved.len() == stop_after {
+                child.kill().await.unwrap();
+                break;
+            }
+        }
+    }
+
+    // 2. Restarted, and killed again while it catches up and drains.
+    let mut child = run("-".into(), 0);
+    tokio::time::sleep(Duration::from_millis(rand::rng().random_range(20..200))).await;
+    child.kill().await.unwrap();
+
+    // 3. Restarted once more: it drains and reports its cache.
+    let mut child = run("-".into(), 0);
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let drained = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(ids) = line.strip_prefix("drained ") {
+                return ids
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse::<Uuid>().unwrap())
+                    .collect::<BTreeSet<_>>();
+            }
+        }
+        panic!("the harness ended without draining")
+    })
+    .await
+    .expect("drained within a minute");
+    assert!(child.wait().await.unwrap().success());
+
+    let truth = world.snapshot().await;
+    let on_server: BTreeSet<Uuid> = truth.orders.iter().map(|o| o.id).collect();
+    assert_eq!(on_server.len(), truth.orders.len());
+    for id in &saved {
+        assert!(on_server.contains(id), "order {id} was saved on the kiosk but never arrived");
+    }
+    assert!(
+        on_server.len() >= saved.len() && on_server.len() <= saved.len() + 1,
+        "at most the one order being queued at the kill may arrive unannounced: {} saved, {} arrived",
+        saved.len(),
+        on_server.len()
+    );
+    assert_eq!(drained, on_server, "the kiosk's cache holds exactly the server's orders");
+    let numbers: BTreeSet<i64> = truth.orders.iter().map(|o| o.number).collect();
+    assert_eq!(numbers.len(), truth.orders.len(), "no ticket number twice");
+}
