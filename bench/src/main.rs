@@ -9,6 +9,8 @@
 //! 4. Order ingest: concurrent kiosks placing orders through the HTTP API across 100 restaurants, against
 //!    pgbench running the same SQL statements (the place-order transaction, prepared) on the same
 //!    PostgreSQL.
+//! 5. Client engine: applying 10,000 events to a device's cache (in the server's replay pages), and
+//!    draining 1,000 orders queued offline once the app starts again with a connection.
 //!
 //! Figures are printed, never asserted: they depend on the machine.
 
@@ -31,6 +33,8 @@ use uuid::Uuid;
 const TENANTS: usize = 100;
 const SOCKETS_PER_TENANT: usize = 10;
 const INGEST_WORKERS: usize = 32;
+/// Events per page when the server replays (`REPLAY_PAGE` in the server's sync module).
+const REPLAY_PAGE: usize = 500;
 /// The server's PostgreSQL pool size; pgbench gets as many clients.
 const PG_CLIENTS: usize = 20;
 
@@ -169,8 +173,111 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
         "".into(),
     ));
 
+    // 5. The client engine.
+    eprintln!("client engine: apply 10,000 events; drain 1,000 queued orders");
+    rows.push(("engine: apply 10,000 events to the cache".into(), ms(engine_apply(10_000)?), "< 1 s".into()));
+    let drain = engine_drain(&http, &base, &restaurants[0], 1000).await?;
+    rows.push(("engine: drain 1,000 orders queued offline".into(), ms(drain), "< 5 s".into()));
+
     server.kill().await?;
     Ok(rows)
+}
+
+/// Applies `count` events (orders and stock changes, as a busy kitchen screen receives them) in pages of
+/// the server's replay size, each page one transaction.
+fn engine_apply(count: i64) -> Result<Duration> {
+    use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
+    let dir = tempfile::tempdir()?;
+    let mut cache = ordera_client::cache::Cache::open(&dir.path().join("cache.db"))?;
+    let tenant = ordera_protocol::api::Tenant {
+        id: Uuid::now_v7(),
+        name: "Bench".into(),
+        timezone: "Europe/London".into(),
+        currency: "GBP".into(),
+        created_at: chrono::Utc::now(),
+    };
+    let product: Product = serde_json::from_value(json!({
+        "id": Uuid::now_v7(), "category_id": Uuid::now_v7(), "name": "Burger", "description": "Two patties",
+        "price": 1095, "allergens": ["gluten", "milk"], "station": "grill", "available": true, "stock": 1000,
+        "low_stock_threshold": 10, "position": 0, "image": null
+    }))?;
+    let snapshot =
+        Snapshot { cursor: Cursor { epoch: 1, seq: 0 }, tenant, categories: vec![], products: vec![], orders: vec![] };
+    cache.replace_with_snapshot(&snapshot)?;
+    let events: Vec<LoggedEvent> = (1..=count)
+        .map(|seq| {
+            let event = if seq % 2 == 0 {
+                Event::ProductUpserted { product: Product { stock: Some(1000 - seq), ..product.clone() } }
+            } else {
+                let order = serde_json::from_value(json!({
+                    "id": Uuid::now_v7(), "number": seq, "business_date": "2026-11-25", "order_type": "takeaway",
+                    "status": "placed", "total": 1885, "note": "", "device_id": null,
+                    "items": [{"product_id": product.id, "name": "Burger", "unit_price": 1095, "quantity": 1,
+                        "note": "no onions", "station": "grill"}],
+                    "placed_at": chrono::Utc::now(), "preparing_at": null, "ready_at": null, "completed_at": null,
+                    "cancelled_at": null, "cancel_reason": null, "updated_at": chrono::Utc::now()
+                }))
+                .expect("an order");
+                Event::OrderUpserted { order }
+            };
+            LoggedEvent { seq, at: chrono::Utc::now(), event }
+        })
+        .collect();
+    let start = Instant::now();
+    for page in events.chunks(REPLAY_PAGE) {
+        cache.apply(page, None)?;
+    }
+    let elapsed = start.elapsed();
+    if cache.cursor()?.map(|c| c.seq) != Some(count) {
+        bail!("the cache did not reach the last event");
+    }
+    Ok(elapsed)
+}
+
+/// Queues `count` orders in a kiosk's engine while it is not running, then starts it (as an app does
+/// when it comes back with a connection) and times until the outbox is empty.
+async fn engine_drain(http: &reqwest::Client, base: &str, restaurant: &Restaurant, count: usize) -> Result<Duration> {
+    use ordera_client::{ConnectionState, Engine, EngineConfig};
+    let dir = tempfile::tempdir()?;
+    let code: PairingCodeResponse = post(
+        http,
+        format!("{base}/devices/pairing-codes"),
+        Some(&restaurant.owner),
+        json!({"kind": "kiosk", "name": "Drain kiosk"}),
+    )
+    .await?;
+    let server = base.trim_end_matches("/api/v1");
+    let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    engine.pair(server, &code.code).await?;
+    engine.shutdown().await;
+    for _ in 0..count {
+        engine.place_order(ordera_protocol::orders::PlaceOrderRequest {
+            id: Uuid::now_v7(),
+            order_type: ordera_protocol::OrderType::Takeaway,
+            items: vec![ordera_protocol::orders::OrderLineRequest {
+                product_id: restaurant.uncounted,
+                quantity: 1,
+                note: None,
+            }],
+            note: None,
+        })?;
+    }
+    drop(engine);
+    let start = Instant::now();
+    let engine = Engine::open(dir.path(), EngineConfig::default())?;
+    loop {
+        let status = engine.status();
+        if status.pending == 0 && status.connection == ConnectionState::Online {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            bail!("the outbox did not drain: {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = start.elapsed();
+    engine.shutdown().await;
+    Ok(elapsed)
 }
 
 fn ms(duration: Duration) -> String {

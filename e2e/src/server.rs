@@ -162,6 +162,22 @@ impl Owner {
         products
     }
 
+    /// Uploads a PNG as a product's photo and returns the image id.
+    pub async fn upload_image(&self, product: Uuid, png: Vec<u8>) -> Uuid {
+        let response = self
+            .http
+            .put(format!("{}/products/{product}/image", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "image/png")
+            .body(png)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "upload: {}", response.status());
+        let product: Value = response.json().await.unwrap();
+        product["image"]["id"].as_str().unwrap().parse().unwrap()
+    }
+
     pub async fn pairing_code(&self, kind: &str) -> String {
         let code = self.post("devices/pairing-codes", json!({"kind": kind, "name": format!("Test {kind}")})).await;
         code["code"].as_str().unwrap().to_owned()

@@ -59,6 +59,7 @@ async fn snapshot(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJso
 async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
     upgrade
         // Small buffers keep an idle connection cheap; our own limit below gives a clear close code.
+        .read_buffer_size(4 * 1024)
         .write_buffer_size(8 * 1024)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(1024 * 1024)
@@ -81,14 +82,38 @@ impl Closing {
 async fn session(state: AppState, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (queue, mut outgoing) = mpsc::channel::<Message>(state.config.send_queue.max(1));
+    // A close that must not wait behind a full queue (a slow client) takes this way instead.
+    let (urgent_close, mut urgent) = tokio::sync::oneshot::channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
-        while let Some(message) = outgoing.recv().await {
+        loop {
+            let message = tokio::select! {
+                biased;
+                frame = &mut urgent => match frame {
+                    Ok(frame) => Message::Close(Some(frame)),
+                    Err(_) => break,
+                },
+                message = outgoing.recv() => match message {
+                    Some(message) => message,
+                    None => break,
+                },
+            };
             let closing = matches!(message, Message::Close(_));
-            if sink.send(message).await.is_err() || closing {
+            let sent = tokio::select! {
+                biased;
+                frame = &mut urgent, if !closing => {
+                    // Give up on what was being sent; the close goes after whatever is already buffered.
+                    if let Ok(frame) = frame {
+                        let _ = timeout(Duration::from_secs(5), sink.send(Message::Close(Some(frame)))).await;
+                    }
+                    break;
+                }
+                sent = sink.send(message) => sent,
+            };
+            if sent.is_err() || closing {
                 break;
             }
         }
-        let _ = sink.close().await;
+        let _ = timeout(Duration::from_secs(5), sink.close()).await;
     });
     let mut session = Session { state, queue: queue.clone(), last: 0, auth: None, token: String::new() };
     let closing = tokio::select! {
@@ -97,16 +122,17 @@ async fn session(state: AppState, socket: WebSocket) {
         _ = queue.closed() => None,
     };
     if let Some(Closing { code, reason }) = closing {
-        // The close frame goes even past a full queue: it is the one message the client must get.
-        let frame = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
-        if queue.try_send(frame.clone()).is_err() {
-            writer.abort();
-            return;
+        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        // In order after what is queued when there is room; ahead of it when the queue is full.
+        if queue.try_send(Message::Close(Some(frame.clone()))).is_err() {
+            let _ = urgent_close.send(frame);
         }
     }
     drop(session);
     drop(queue);
-    let _ = timeout(Duration::from_secs(5), writer).await;
+    if timeout(Duration::from_secs(10), writer).await.is_err() {
+        tracing::debug!("a sync socket's writer did not finish; dropping it");
+    }
 }
 
 struct Session {

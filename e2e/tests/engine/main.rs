@@ -233,7 +233,10 @@ async fn every_queued_order_arrives_once_through_cuts_stalls_resets_and_outages(
     let numbers: BTreeSet<i64> = server_orders.values().map(|o| o.number).collect();
     assert_eq!(numbers.len(), placed.len(), "one ticket number per order");
     // Both caches equal the server: the kitchen's holds every order as the server has it, the kiosk's its own.
-    assert_eq!(by_id(kds.orders().unwrap()), server_orders);
+    until("the kitchen's cache holds every order", Duration::from_secs(20), || {
+        by_id(kds.orders().unwrap()) == server_orders
+    })
+    .await;
     assert_eq!(by_id(kiosk.orders().unwrap()).keys().collect::<Vec<_>>(), server_orders.keys().collect::<Vec<_>>());
     let bumped_on_server = server_orders.values().filter(|o| o.status == OrderStatus::Preparing).count();
     assert_eq!(bumped_on_server, bumped.len(), "every bump arrived");
@@ -384,4 +387,69 @@ async fn a_kiosk_killed_mid_queue_and_mid_sync_loses_and_doubles_nothing() {
     assert_eq!(drained, on_server, "the kiosk's cache holds exactly the server's orders");
     let numbers: BTreeSet<i64> = truth.orders.iter().map(|o| o.number).collect();
     assert_eq!(numbers.len(), truth.orders.len(), "no ticket number twice");
+}
+
+/// A refused order is kept aside with its reason and does not hold up the orders behind it; the engine
+/// tells its listeners about every change; photos land on disk; a revoked kiosk forgets its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_do_not_block_the_queue_and_a_revoked_kiosk_forgets_its_token() {
+    use ordera_client::{EngineEvent, Error};
+    let world = World::new(Backend::Sqlite).await;
+    world.owner.patch(&format!("products/{}", world.products[0]), serde_json::json!({"stock": 1})).await;
+    let image = world.owner.upload_image(world.products[2], ordera_server::demo::picture([200, 90, 40], 3)).await;
+    let (kiosk, _dir) = world.engine("kiosk").await;
+    let mut events = kiosk.subscribe();
+    until("online", Duration::from_secs(10), || settled(&kiosk)).await;
+    until("photos cached", Duration::from_secs(10), || {
+        kiosk.image_path(image, true).is_some() && kiosk.image_path(image, false).is_some()
+    })
+    .await;
+    let thumb = std::fs::read(kiosk.image_path(image, true).unwrap()).unwrap();
+    assert_eq!(&thumb[..2], &[0xFF, 0xD8], "a JPEG");
+
+    world.proxy.set_mode(Mode::Down);
+    until("offline", Duration::from_secs(10), || kiosk.status().connection != ConnectionState::Online).await;
+    let first = order(world.products[0]);
+    let sold_out = order(world.products[0]);
+    let after = order(world.products[1]);
+    for request in [&first, &sold_out, &after] {
+        kiosk.place_order(request.clone()).unwrap();
+    }
+    world.proxy.set_mode(Mode::Pass);
+    until("drained", Duration::from_secs(20), || settled(&kiosk)).await;
+
+    let rejected = kiosk.rejected().unwrap();
+    assert_eq!(rejected.iter().map(|e| e.command_id).collect::<Vec<_>>(), [sold_out.id]);
+    assert!(rejected[0].reason.as_deref().unwrap().contains("sold out"), "{rejected:?}");
+    assert_eq!(kiosk.status().rejected, 1);
+    let on_server: BTreeSet<Uuid> = world.snapshot().await.orders.iter().map(|o| o.id).collect();
+    assert_eq!(on_server, [first.id, after.id].into_iter().collect(), "the order behind the refused one went through");
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(event);
+    }
+    assert!(seen
+        .iter()
+        .any(|e| matches!(e, EngineEvent::CommandRejected { command_id, .. } if *command_id == sold_out.id)));
+    assert!(seen.iter().any(|e| matches!(e, EngineEvent::OrdersChanged)));
+    assert!(seen.iter().any(|e| matches!(e, EngineEvent::CatalogChanged)), "the stock change reached the menu");
+    assert!(seen.iter().any(
+        |e| matches!(e, EngineEvent::ConnectionChanged { status } if status.connection == ConnectionState::Offline)
+    ));
+    assert!(seen.iter().any(
+        |e| matches!(e, EngineEvent::ConnectionChanged { status } if status.connection == ConnectionState::Online)
+    ));
+    let sold: Vec<_> = kiosk.menu().unwrap().products.into_iter().filter(|p| p.id == world.products[0]).collect();
+    assert_eq!(sold[0].stock, Some(0), "the cache shows it sold out");
+    kiosk.dismiss(sold_out.id).unwrap();
+    assert_eq!(kiosk.status().rejected, 0);
+
+    // Revoked: the kiosk stops, forgets its token and says so; the cache stays readable.
+    let device = kiosk.credentials().unwrap().unwrap().device.id;
+    world.owner.post(&format!("devices/{device}/revoke"), serde_json::json!({})).await;
+    until("unpaired", Duration::from_secs(10), || kiosk.status().connection == ConnectionState::Unpaired).await;
+    assert!(kiosk.status().last_error.unwrap_or_default().contains("revoked"));
+    assert!(kiosk.credentials().unwrap().is_none());
+    assert_eq!(kiosk.place_order(order(world.products[1])), Err(Error::NotPaired));
+    assert!(!kiosk.menu().unwrap().products.is_empty());
 }

@@ -290,3 +290,58 @@ async fn a_silent_screen_is_closed_and_a_pinging_one_stays() {
     }
     assert_eq!(silent.expect_close().await.0, close::IDLE);
 }
+
+/// A screen that stops reading (a hung app, a saturated link) fills its bounded queue and is closed
+/// with the slow-consumer code, so the server never buffers without limit; it catches up by cursor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_that_stops_reading_is_closed_as_too_slow_and_catches_up_by_cursor() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.send_queue = 4).await;
+    let s = shop(&app).await;
+    for n in 0..200 {
+        app.category(&s.restaurant, &format!("Category {n:03} {}", "padding ".repeat(6))).await;
+    }
+    let all: Vec<ordera_protocol::api::Category> =
+        expect_json(app.get("categories", &s.restaurant.token).await, StatusCode::OK).await;
+    let ids: Vec<Uuid> = all.iter().map(|c| c.id).collect();
+    let head = app.store.head(s.restaurant.tenant.id).await.unwrap();
+
+    // A client with a tiny receive window that reads its welcome and then nothing more.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(format!("ws://{}/api/v1/sync/ws", app.addr), stream).await.unwrap();
+    let hello = ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: head.seq };
+    ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.unwrap();
+    let _welcome = ws.next().await;
+
+    // Thousands of events: every reorder moves all 200 categories.
+    for round in 0..15 {
+        let mut order = ids.clone();
+        order.rotate_left(round + 1);
+        expect_status(
+            app.post("categories/reorder", Some(&s.restaurant.token), &json!({"ids": order})).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    // Now it reads: what was buffered, then the close.
+    let mut received = 0;
+    let code = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("the server acts") {
+            Some(Ok(Message::Text(_))) => received += 1,
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break None,
+        }
+    };
+    assert_eq!(code, Some(close::SLOW_CONSUMER), "closed as too slow after {received} messages");
+    assert!(received < 3000, "the server did not buffer everything: {received} messages");
+    // It catches up by cursor.
+    let before = head.seq;
+    let (_, head, replayed) = SyncClient::connect(app.addr, &s.kds, None, before).await;
+    let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, ((before + 1)..=head.seq).collect::<Vec<_>>(), "every event, once, in order");
+}
