@@ -10,8 +10,9 @@
 
 mod services;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::{Command, ExitStatus, Stdio};
 
 use anyhow::{bail, Context, Result};
 
@@ -101,16 +102,43 @@ fn test(_rest: &[String]) -> Result<()> {
     check(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).status(), "cargo clippy")?;
 
     step("tests");
-    let status = cargo()
+    let mut child = cargo()
         .args(["test", "--workspace", "--all-targets"])
         .env("ORDERA_TEST_DATABASE_URL", postgres.admin_url())
         .env("ORDERA_TEST_REDIS_URL", redis.url())
-        .status();
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting cargo test")?;
+    // Pass the output through while adding up each test binary's result line, so the run ends with one
+    // total rather than with the last binary's (often empty) count.
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            passed += count(result, " passed");
+            failed += count(result, " failed");
+        }
+    }
+    let status = child.wait();
     drop(redis);
     drop(postgres);
+    println!("\n{passed} passed, {failed} failed");
     check(status, "cargo test")?;
-    println!("\nAll checks and tests passed.");
+    if passed == 0 {
+        bail!("no test ran");
+    }
+    println!("All checks and tests passed.");
     Ok(())
+}
+
+/// The number before `label` in a libtest result line (`ok. 12 passed; 0 failed; …`).
+fn count(result: &str, label: &str) -> u64 {
+    result
+        .split(';')
+        .find(|part| part.ends_with(label))
+        .and_then(|part| part.trim_end_matches(label).rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn bench(rest: &[String]) -> Result<()> {
@@ -135,4 +163,14 @@ fn bench(rest: &[String]) -> Result<()> {
     drop(redis);
     drop(postgres);
     check(status, "ordera-bench")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn result_lines_are_counted() {
+        let line = "ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(super::count(line, " passed"), 12);
+        assert_eq!(super::count(line, " failed"), 3);
+    }
 }
