@@ -7,7 +7,7 @@ use ordera_protocol::{Allergen, Role};
 
 use crate::auth::hash_password;
 use crate::images;
-use crate::store::{NewImage, NewTenant, NewUserRow, Store};
+use crate::store::{NewTenant, NewUserRow, Store};
 
 pub const DEMO_RESTAURANT: &str = "Sizzling Bistro - Soho";
 pub const DEMO_OWNER_EMAIL: &str = "owner@sizzling-bistro.example";
@@ -173,14 +173,7 @@ async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<()> 
             let processed = tokio::task::spawn_blocking(move || images::process(&png))
                 .await?
                 .map_err(|e| anyhow::anyhow!("processing a demo picture: {e}"))?;
-            let image = NewImage {
-                id: ordera_protocol::new_id(),
-                width: processed.width,
-                height: processed.height,
-                display: processed.display,
-                thumb: processed.thumb,
-                etag: processed.etag,
-            };
+            let image = processed.into_new_image();
             store.set_product_image(tenant.id, product.id, &image).await.context("storing a demo picture")?;
         }
     }

@@ -48,6 +48,20 @@ pub struct Processed {
     pub etag: String,
 }
 
+impl Processed {
+    /// The image to store, under a new id.
+    pub fn into_new_image(self) -> NewImage {
+        NewImage {
+            id: ordera_protocol::new_id(),
+            width: self.width,
+            height: self.height,
+            display: self.display,
+            thumb: self.thumb,
+            etag: self.etag,
+        }
+    }
+}
+
 /// Decodes, checks and re-encodes an uploaded image. CPU-bound: call it from `spawn_blocking`.
 pub fn process(bytes: &[u8]) -> ApiResult<Processed> {
     let reader = ImageReader::new(Cursor::new(bytes))
@@ -158,15 +172,7 @@ async fn upload_product_image(
     // Fail fast on an unknown product before spending CPU on decoding.
     state.store.product(me.tenant_id, id).await?;
     let processed = tokio::task::spawn_blocking(move || process(&bytes)).await.map_err(anyhow::Error::from)??;
-    let image = NewImage {
-        id: ordera_protocol::new_id(),
-        width: processed.width,
-        height: processed.height,
-        display: processed.display,
-        thumb: processed.thumb,
-        etag: processed.etag,
-    };
-    Ok(ApiJson(state.store.set_product_image(me.tenant_id, id, &image).await?))
+    Ok(ApiJson(state.store.set_product_image(me.tenant_id, id, &processed.into_new_image()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
