@@ -548,7 +548,7 @@ async fn open_sockets(
                 let message = tokio::select! {
                     message = ws.next() => message,
                     _ = ping.tick() => {
-                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0 }).unwrap();
+                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None }).unwrap();
                         if ws.send(Message::Text(ping.into())).await.is_err() { return; }
                         continue;
                     }

@@ -16,7 +16,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,7 +28,10 @@ use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::state::AppState;
 use crate::store::{self, Store};
-use crate::{accounts, catalog, demo, devices, health, images, orders, reports, sync};
+use crate::{accounts, catalog, demo, devices, health, images, metrics, orders, reports, sync};
+
+/// How long a stopping instance gives its sockets to say goodbye.
+const SOCKET_DRAIN: Duration = Duration::from_millis(300);
 
 /// JSON bodies are small; only image uploads (with their own limit) are larger.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -69,16 +72,30 @@ pub fn router(state: AppState) -> Router {
 
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(health::router())
+        .route("/metrics", get(metrics::render))
+        .layer(axum::middleware::from_fn(metrics::track_http))
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }))
+        .layer(
+            // One line per request, with its id and (once authenticated) its restaurant.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                        tenant = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_request(()),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -87,6 +104,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -120,9 +138,12 @@ impl Application {
         tokio::spawn(publish(committals, hub.clone(), bus.clone()));
         tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
         tokio::spawn(prune(store.clone(), config.event_retention_days));
+        let (shutdown, shutdown_watch) = tokio::sync::watch::channel(false);
         let state = AppState {
             hub,
             bus,
+            metrics: metrics::handle(),
+            shutdown: shutdown_watch,
             config: Arc::new(config),
             store,
             throttle: Arc::new(LoginThrottle::new(
@@ -131,7 +152,7 @@ impl Application {
                 config::LOGIN_FAILURES_PER_ADDRESS,
             )),
         };
-        Ok(Self { router: router(state.clone()), listener, state })
+        Ok(Self { router: router(state.clone()), listener, state, shutdown })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -147,9 +168,19 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
+    /// Serves until `signal`; then sockets are told to reconnect elsewhere (close code 4004), the listener
+    /// closes, and in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let addr = self.addr();
+        let shutdown = self.shutdown;
+        let signal = async move {
+            signal.await;
+            let _ = shutdown.send(true);
+            // Let sessions send their close frames while the listener is still up.
+            tokio::time::sleep(SOCKET_DRAIN).await;
+        };
         tracing::info!(
-            addr = %self.addr(),
+            addr = %addr,
             database = self.state.store.backend(),
             bus = self.state.bus.name(),
             "Ordera server listening"
@@ -165,8 +196,10 @@ impl Application {
 async fn publish(mut committals: store::Committals, hub: Arc<Hub>, bus: Arc<dyn Bus>) {
     while let Some(committed) = committals.recv().await {
         hub.deliver(committed.tenant_id, &committed.events);
+        ::metrics::counter!(metrics::EVENTS_PUBLISHED).increment(committed.events.len() as u64);
         if let Err(error) = bus.publish(&committed).await {
             // The other instances' position checks will find these events in the log.
+            ::metrics::counter!(metrics::BUS_PUBLISH_FAILURES).increment(1);
             tracing::warn!(error = %error, "publishing on the bus failed");
         }
     }

@@ -135,6 +135,12 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Resolves a bearer token to its owner, refusing expired sessions, deactivated users and revoked devices.
 pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<Auth> {
+    let auth = resolve(state, token).await?;
+    tracing::Span::current().record("tenant", tracing::field::display(auth.tenant_id));
+    Ok(auth)
+}
+
+async fn resolve(state: &AppState, token: &str) -> ApiResult<Auth> {
     let owner = state.store.token_owner(&token_hash(token)).await?;
     match owner {
         None => Err(ApiError::Unauthorized("invalid token; log in or pair the device again")),

@@ -83,6 +83,7 @@ async fn subscribe(client: redis::Client, hub: Arc<Hub>) {
             Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
                 Ok(()) => {
                     tracing::info!("subscribed to the Redis event bus");
+                    metrics::counter!(crate::metrics::BUS_RECONNECTS).increment(1);
                     backoff = Duration::from_millis(100);
                     // Whatever was published while we were away is in the log: catch up now rather than
                     // at the next periodic check.

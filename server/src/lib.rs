@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod hub;
 pub mod images;
+pub mod metrics;
 pub mod orders;
 pub mod reports;
 pub mod state;

@@ -41,6 +41,7 @@ pub async fn place(state: &AppState, auth: &Auth, request: &PlaceOrderRequest) -
     let order = request.validate()?;
     let result = state.store.place_order(auth.tenant_id, device_id, &order).await?;
     if result.outcome == Outcome::Applied {
+        metrics::counter!(crate::metrics::ORDERS_PLACED).increment(1);
         tracing::info!(tenant = %auth.tenant_id, order = %order.id, "order placed");
     }
     Ok(result)

@@ -17,4 +17,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// The other instances.
     pub bus: Arc<dyn Bus>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Becomes `true` when the instance is shutting down: sockets are told to go elsewhere.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

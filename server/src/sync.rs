@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::hub::Frame;
 use crate::state::AppState;
 use crate::store::SnapshotScope;
-use crate::{hub, orders};
+use crate::{hub, metrics, orders};
 
 /// The largest client message accepted; commands are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -208,7 +208,16 @@ impl Session {
     async fn serve(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Closing> {
         // 1. Hello.
         let hello_timeout = Duration::from_millis(self.state.config.hello_timeout_ms);
-        let hello = match timeout(hello_timeout, Self::next_message(stream)).await {
+        let mut shutdown = self.state.shutdown.clone();
+        let going_away = Closing::new(close::GOING_AWAY, "the server is restarting; reconnect");
+        if *shutdown.borrow() {
+            return Err(going_away);
+        }
+        let hello = tokio::select! {
+            hello = timeout(hello_timeout, Self::next_message(stream)) => hello,
+            _ = shutdown.changed() => return Err(going_away),
+        };
+        let hello = match hello {
             Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello first, and promptly")),
             Ok(Incoming::Gone) => return Ok(()),
             Ok(Incoming::Close(closing)) => return Err(closing),
@@ -231,6 +240,11 @@ impl Session {
         self.auth = Some(auth);
         self.token = token;
         let tenant_id = auth.tenant_id;
+        let kind = match auth.principal {
+            Principal::Device { kind, .. } => kind.as_str(),
+            Principal::User { .. } => "user",
+        };
+        let _counted = metrics::GaugeGuard::new(::metrics::gauge!(metrics::WS_CONNECTIONS, "kind" => kind));
 
         // 2. Subscribe before reading the log, so nothing committed in between falls through.
         let mut live = self.state.hub.subscribe(tenant_id);
@@ -276,6 +290,7 @@ impl Session {
                 _ = tokio::time::sleep_until(last_heard + idle_timeout) => {
                     return Err(Closing::new(close::IDLE, "nothing heard for too long"));
                 },
+                _ = shutdown.changed() => return Err(going_away),
                 _ = reauth.tick() => {
                     if let Err(ApiError::Unauthorized(_)) = authenticate(&self.state, &self.token).await {
                         return Err(Closing::new(close::UNAUTHORIZED, "the token is no longer valid"));
@@ -314,6 +329,7 @@ impl Session {
             let events = self.state.store.events_since(tenant_id, self.last, REPLAY_PAGE).await.map_err(internal)?;
             let Some(newest) = events.last().map(|e| e.seq) else { return Ok(()) };
             self.check_revoked(&events)?;
+            ::metrics::counter!(metrics::EVENTS_DELIVERED).increment(events.len() as u64);
             self.send_paced(&ServerMessage::Events { events }).await?;
             self.last = newest;
         }
@@ -330,6 +346,9 @@ impl Session {
         self.check_revoked(std::slice::from_ref(frame.event.as_ref()))?;
         self.send_text(Utf8Bytes::from(frame.json.as_ref()))?;
         self.last = frame.seq;
+        ::metrics::counter!(metrics::EVENTS_DELIVERED).increment(1);
+        let lag = (chrono::Utc::now() - frame.event.at).to_std().unwrap_or_default();
+        ::metrics::histogram!(metrics::DELIVERY_LAG).record(lag.as_secs_f64());
         Ok(())
     }
 
@@ -346,7 +365,12 @@ impl Session {
     async fn handle(&mut self, message: ClientMessage) -> Result<(), Closing> {
         let auth = self.auth.expect("authenticated before commands");
         let (command_id, result) = match message {
-            ClientMessage::Ping { nonce } => return self.send(&ServerMessage::Pong { nonce }),
+            ClientMessage::Ping { nonce, outbox } => {
+                if let Some(outbox) = outbox {
+                    ::metrics::histogram!(metrics::DEVICE_OUTBOX).record(outbox as f64);
+                }
+                return self.send(&ServerMessage::Pong { nonce });
+            }
             ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
             ClientMessage::PlaceOrder { command_id, order } => {
                 (command_id, orders::place(&self.state, &auth, &order).await)

@@ -10,7 +10,7 @@ pub fn init(format: LogFormat) {
     // `try_init`: tests start many servers in one process and only the first may install the subscriber.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_span_list(false).try_init(),
     };
 }
 

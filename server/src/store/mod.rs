@@ -53,6 +53,8 @@ pub trait Store: Send + Sync + 'static {
     /// "postgres" or "sqlite", for logs and `/readyz`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> ApiResult<()>;
+    /// The pool's open connections and how many of them are idle.
+    fn pool_connections(&self) -> (u32, usize);
 
     // Accounts
     async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)>;

@@ -199,6 +199,10 @@ macro_rules! sql_store {
                     Self::BACKEND
                 }
 
+                fn pool_connections(&self) -> (u32, usize) {
+                    (self.pool.size(), self.pool.num_idle())
+                }
+
                 async fn ping(&self) -> ApiResult<()> {
                     sqlx::query("SELECT 1").execute(&self.pool).await?;
                     Ok(())

@@ -110,15 +110,14 @@ async fn hear_orders(client: &mut SyncClient, expected: &[Uuid], seen: &mut Vec<
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_their_own_death() {
-    let database = TestDatabase::new().await;
-    let database_url = database.url.clone();
-    let mut redis = Redis::start(free_port()).await;
-    let mut a = Server::start(&database_url, &redis.url()).await;
-    let b = Server::start(&database_url, &redis.url()).await;
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+/// A restaurant set up across two instances: a product, a kiosk token and a kitchen token.
+struct Chain {
+    fries: Uuid,
+    kiosk: String,
+    kds: String,
+}
 
+async fn chain(http: &reqwest::Client, a: &Server, b: &Server) -> Chain {
     let signup = json!({"restaurant_name": "Chain Soho", "timezone": "Europe/London", "currency": "GBP",
         "owner_name": "Olive", "email": format!("{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD});
     let owner: SessionResponse =
@@ -155,14 +154,24 @@ async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_t
         )
         .await
     };
-    let kiosk = pair(DeviceKind::Kiosk).await.token;
-    let kds = pair(DeviceKind::Kds).await.token;
+    Chain { fries: fries.id, kiosk: pair(DeviceKind::Kiosk).await.token, kds: pair(DeviceKind::Kds).await.token }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_their_own_death() {
+    let database = TestDatabase::new().await;
+    let database_url = database.url.clone();
+    let mut redis = Redis::start(free_port()).await;
+    let mut a = Server::start(&database_url, &redis.url()).await;
+    let b = Server::start(&database_url, &redis.url()).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let Chain { fries, kiosk, kds } = chain(&http, &a, &b).await;
     let place_on = async |server: &Server| -> Uuid {
         let id = Uuid::now_v7();
         let response = http
             .post(server.url("orders"))
             .bearer_auth(&kiosk)
-            .json(&order_body(id, &[(fries.id, 1)]))
+            .json(&order_body(id, &[(fries, 1)]))
             .send()
             .await
             .unwrap();
@@ -221,4 +230,64 @@ async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_t
     drop(redis);
     drop((a, b));
     drop(database);
+}
+
+/// SIGTERM, as an orchestrator sends during a rolling restart: the instance tells its sockets to go
+/// elsewhere (4004), stops taking connections and exits cleanly; its screens continue on the other
+/// instance from their cursors, and no order is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarting_instance_sends_its_screens_elsewhere_and_loses_no_order() {
+    let database = TestDatabase::new().await;
+    let redis = Redis::start(free_port()).await;
+    let mut a = Server::start(&database.url, &redis.url()).await;
+    let b = Server::start(&database.url, &redis.url()).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let Chain { fries, kiosk, kds } = chain(&http, &a, &b).await;
+    // A kiosk behind a load balancer: it tries A and, when A is gone, B, with the same order id.
+    let place = async |servers: &[&Server]| -> Uuid {
+        let id = Uuid::now_v7();
+        for server in servers {
+            if let Ok(response) =
+                http.post(server.url("orders")).bearer_auth(&kiosk).json(&order_body(id, &[(fries, 1)])).send().await
+            {
+                assert!(response.status().is_success(), "{}", response.status());
+                return id;
+            }
+        }
+        panic!("no instance took the order");
+    };
+
+    let (mut screen, head, _) = SyncClient::connect(a.addr, &kds, None, 0).await;
+    let mut placed = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        placed.push(place(&[&a, &b]).await);
+    }
+    hear_orders(&mut screen, &placed, &mut seen).await;
+
+    let pid = a.child.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
+    let (code, reason) = screen.expect_close().await;
+    assert_eq!(code, ordera_protocol::sync::close::GOING_AWAY, "{reason}");
+    let exit = tokio::time::timeout(Duration::from_secs(10), a.child.wait()).await.expect("A exits").unwrap();
+    assert!(exit.success(), "A shut down cleanly: {exit}");
+
+    let cursor = screen.last;
+    for _ in 0..10 {
+        placed.push(place(&[&a, &b]).await);
+    }
+    let (mut screen, _, missed) = SyncClient::connect(b.addr, &kds, Some(head.epoch), cursor).await;
+    let seqs: Vec<i64> = missed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, ((cursor + 1)..=(cursor + missed.len() as i64)).collect::<Vec<_>>(), "replayed without gaps");
+    for event in &missed {
+        if let Event::OrderUpserted { order } = &event.event {
+            seen.push(order.id);
+        }
+    }
+    for _ in 0..5 {
+        placed.push(place(&[&b]).await);
+    }
+    hear_orders(&mut screen, &placed, &mut seen).await;
+    assert_eq!(seen, placed, "every order heard once, in order");
+    drop((b, redis, database));
 }

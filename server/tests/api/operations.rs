@@ -9,7 +9,56 @@ use sqlx::Connection;
 
 use crate::helpers::*;
 
+/// One sample's value from a Prometheus scrape, by name and labels.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            prometheus_parse::Value::Histogram(buckets) => buckets.iter().map(|b| b.count).fold(0.0, f64::max),
+            prometheus_parse::Value::Summary(_) => 0.0,
+        })
+        .reduce(f64::max)
+}
+
 both! {
+    async fn metrics_count_requests_sockets_events_and_orders(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let sides = app.category(&soho, "Sides").await;
+        let fries = app.product(&soho, &sides, "Fries", 395).await;
+        let kiosk = app.pair(&soho, ordera_protocol::DeviceKind::Kiosk).await;
+        let kds = app.pair(&soho, ordera_protocol::DeviceKind::Kds).await;
+        let (mut screen, _, _) = crate::ws::SyncClient::connect(app.addr, &kds.token, None, 0).await;
+        app.place_order(&kiosk.token, &[(fries.id, 1)]).await;
+        screen.events(1).await;
+        screen.send(&ordera_protocol::sync::ClientMessage::Ping { nonce: 7, outbox: Some(3) }).await;
+        assert!(matches!(screen.recv().await, ordera_protocol::sync::ServerMessage::Pong { nonce: 7 }));
+
+        let response = app.request(Method::GET, "/metrics", None).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.text().await.unwrap();
+        let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("Prometheus text");
+        let at_least_one = |name: &str, labels: &[(&str, &str)]| {
+            let value = sample(&scrape, name, labels).unwrap_or_else(|| panic!("{name} {labels:?} missing:\n{text}"));
+            assert!(value >= 1.0, "{name} {labels:?} = {value}");
+        };
+        at_least_one("ordera_http_requests_total", &[("method", "POST"), ("route", "/api/v1/orders"), ("status", "201")]);
+        at_least_one("ordera_http_request_duration_seconds", &[("route", "/api/v1/orders")]);
+        at_least_one("ordera_orders_placed_total", &[]);
+        at_least_one("ordera_ws_connections", &[("kind", "kds")]);
+        at_least_one("ordera_events_published_total", &[]);
+        at_least_one("ordera_events_delivered_total", &[]);
+        at_least_one("ordera_event_delivery_lag_seconds", &[]);
+        at_least_one("ordera_device_outbox_size", &[]);
+        assert!(sample(&scrape, "ordera_db_pool_connections", &[("state", "idle")]).is_some());
+        // Routes are templates: no ids in labels.
+        assert!(!text.contains(&fries.id.to_string()), "an id leaked into a label");
+    }
+
     async fn health_and_readiness_answer(app: TestApp) {
         let health: Value = expect_json(app.request(Method::GET, "/healthz", None).send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(health["status"], "ok");

@@ -539,7 +539,8 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
                     return Err(Error::Offline("the server stopped answering".into()));
                 }
                 nonce += 1;
-                send(&mut sink, &ClientMessage::Ping { nonce }).await?;
+                let outbox = Some(shared.status.lock().expect("status lock").pending as u64);
+                send(&mut sink, &ClientMessage::Ping { nonce, outbox }).await?;
             }
             _ = shared.outbox_ready.notified(), if live => {
                 send_outbox(shared, &mut sink, &mut in_flight).await?;

@@ -69,8 +69,13 @@ pub enum ClientMessage {
     PlaceOrder { command_id: Uuid, order: PlaceOrderRequest },
     /// Move an order through the kitchen; acked after commit.
     ChangeStatus { order_id: Uuid, change: StatusChangeRequest },
-    /// An application-level heartbeat: the server answers `pong` with the same `nonce`.
-    Ping { nonce: u64 },
+    /// An application-level heartbeat: the server answers `pong` with the same `nonce`. `outbox` reports
+    /// how many commands the device has waiting, for the operators' metrics.
+    Ping {
+        nonce: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outbox: Option<u64>,
+    },
 }
 
 /// What the server sends over `/api/v1/sync/ws`.
