@@ -8,6 +8,7 @@
 //!
 //! Plain `std` and `anyhow` only, so that `cargo xtask` builds in seconds on a fresh machine.
 
+mod apps;
 mod services;
 
 use std::io::{BufRead, BufReader};
@@ -61,18 +62,50 @@ pub fn check(status: std::io::Result<ExitStatus>, what: &str) -> Result<()> {
 }
 
 fn run(rest: &[String]) -> Result<()> {
+    let display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     step("building the server");
     check(cargo().args(["build", "--release", "-p", "ordera-server"]).status(), "cargo build")?;
-    let binary = target_dir().join("release").join("ordera-server");
+    if display {
+        step("building the apps");
+        apps::setup()?;
+        apps::build_uis(true)?;
+        for (_, package) in apps::APPS {
+            check(
+                cargo().args(["build", "--release", "-p", package, "--features", "custom-protocol"]).status(),
+                "cargo build of the app shells",
+            )?;
+        }
+    }
+    let release = target_dir().join("release");
     let data_dir = root().join("data");
     step(&format!("starting Ordera on its embedded database in {}", data_dir.display()));
     let extra: Vec<&String> = rest.iter().skip_while(|a| *a == "--").collect();
-    let status = Command::new(&binary)
+    let mut server = Command::new(release.join("ordera-server"))
         .arg("--demo")
         .args(extra)
         .env("ORDERA_DATA_DIR", std::env::var("ORDERA_DATA_DIR").unwrap_or_else(|_| data_dir.display().to_string()))
         .current_dir(root())
-        .status();
+        .spawn()
+        .context("starting ordera-server")?;
+    let mut apps = Vec::new();
+    if display {
+        for (folder, package) in apps::APPS {
+            println!("starting the {folder} app; pair it with a code from the admin API (see README)");
+            apps.push(
+                Command::new(release.join(package))
+                    .env("ORDERA_SERVER_URL", "http://127.0.0.1:8080")
+                    .env("ORDERA_KIOSK_DATA_DIR", data_dir.join(folder))
+                    .spawn()
+                    .with_context(|| format!("starting {package}"))?,
+            );
+        }
+    } else {
+        println!("no display: starting the server only");
+    }
+    let status = server.wait();
+    for mut app in apps {
+        let _ = app.kill();
+    }
     check(status, "ordera-server")
 }
 
@@ -94,6 +127,10 @@ fn test(_rest: &[String]) -> Result<()> {
     let redis = services::Redis::find_or_start()?;
     println!("PostgreSQL: {}", postgres.admin_url());
     println!("Redis:      {}", redis.url());
+
+    step("apps: tools and UI builds");
+    apps::setup()?;
+    apps::build_uis(false)?;
 
     step("formatting");
     check(cargo().args(["fmt", "--all", "--", "--check"]).status(), "cargo fmt --check")?;

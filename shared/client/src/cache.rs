@@ -11,6 +11,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use ordera_protocol::api::{Category, Device, Product, Tenant};
+pub use ordera_protocol::device::{Menu, OutboxEntry, OutboxState};
 use ordera_protocol::orders::{CommandResult, Order, Outcome};
 use ordera_protocol::sync::{ClientMessage, Cursor, Event, LoggedEvent, Snapshot};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -27,34 +28,6 @@ pub struct Credentials {
     pub server_url: String,
     pub token: String,
     pub device: Device,
-}
-
-/// The menu as the cache holds it: every category and product, hidden ones included, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Menu {
-    pub tenant: Option<Tenant>,
-    pub categories: Vec<Category>,
-    pub products: Vec<Product>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    /// Waiting to be sent, or sent and not yet acknowledged.
-    Pending,
-    /// Refused by the server for good; kept so a person sees why.
-    Rejected,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    /// Local, increasing: the order commands are sent in, and a short reference to show a customer.
-    pub seq: i64,
-    pub command_id: Uuid,
-    pub message: ClientMessage,
-    pub created_at: DateTime<Utc>,
-    pub state: OutboxState,
-    pub reason: Option<String>,
 }
 
 /// What an applied page changed, so the engine tells only the listeners concerned.

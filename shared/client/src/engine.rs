@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::{ErrorBody, PairRequest, PairResponse};
 use ordera_protocol::orders::{Order, Outcome, PlaceOrderRequest, StatusAction, StatusChangeRequest};
 use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::{broadcast, watch, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::cache::{Cache, Credentials, Menu, OutboxEntry};
 use crate::error::{Error, Result};
+pub use ordera_protocol::device::{ConnectionState, EngineEvent, SyncStatus};
 
 /// Timings and limits; the defaults suit a restaurant's Wi-Fi.
 #[derive(Debug, Clone)]
@@ -48,53 +49,6 @@ impl Default for EngineConfig {
             backoff_cap: Duration::from_secs(10),
             max_in_flight: 256,
             request_timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionState {
-    /// No server yet, or the device was unpaired or revoked.
-    Unpaired,
-    /// Not connected; retrying with backoff.
-    Offline,
-    Connecting,
-    /// Connected and caught up: what the screen shows is current.
-    Online,
-}
-
-/// What the UI shows in its status corner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncStatus {
-    pub connection: ConnectionState,
-    /// When the cache last caught up with the server.
-    pub last_sync: Option<DateTime<Utc>>,
-    /// Commands waiting to be sent or acknowledged.
-    pub pending: usize,
-    /// Commands the server refused, waiting for a person.
-    pub rejected: usize,
-    pub last_error: Option<String>,
-}
-
-/// What changed, for the shell to forward to its UI (event names as Tauri events).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum EngineEvent {
-    CatalogChanged,
-    OrdersChanged,
-    ConnectionChanged { status: SyncStatus },
-    CommandRejected { command_id: Uuid, reason: String },
-}
-
-impl EngineEvent {
-    /// The Tauri event name: `catalog-changed`, `orders-changed`, `connection-changed`, `command-rejected`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            EngineEvent::CatalogChanged => "catalog-changed",
-            EngineEvent::OrdersChanged => "orders-changed",
-            EngineEvent::ConnectionChanged { .. } => "connection-changed",
-            EngineEvent::CommandRejected { .. } => "command-rejected",
         }
     }
 }
@@ -448,8 +402,9 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
         shared.cache().replace_with_snapshot(&snapshot)?;
         shared.emit(EngineEvent::CatalogChanged);
         shared.emit(EngineEvent::OrdersChanged);
-        tokio::spawn(fetch_images(shared.clone(), credentials.clone()));
     }
+    // Photos missing from disk (a first start, an interrupted download) are fetched on every connection.
+    tokio::spawn(fetch_images(shared.clone(), credentials.clone()));
     let cursor = shared.cache().cursor()?.ok_or(Error::NoCursor)?;
     let connect = tokio_tungstenite::connect_async(ws_url(&credentials.server_url));
     let (socket, _) = tokio::time::timeout(shared.config.request_timeout, connect)

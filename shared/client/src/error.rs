@@ -51,3 +51,18 @@ impl From<reqwest::Error> for Error {
         }
     }
 }
+
+impl From<Error> for ordera_protocol::device::IpcError {
+    fn from(error: Error) -> Self {
+        let code = match &error {
+            Error::NotPaired => "not_paired",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Offline(_) => "offline",
+            Error::Server(_) => "server",
+            Error::Invalid(_) => "invalid",
+            Error::Storage(_) => "storage",
+            Error::Corrupt(_) | Error::Gap { .. } | Error::NoCursor => "corrupt",
+        };
+        Self::new(code, error.to_string())
+    }
+}

@@ -5,6 +5,7 @@
 //! builds for the server, the native client engine and the wasm UIs alike.
 
 pub mod api;
+pub mod device;
 pub mod domain;
 pub mod money;
 pub mod orders;

@@ -1,0 +1,99 @@
+//! What a device's engine tells its UI: sync status, the cached menu, queued commands and change
+//! notifications. The app shells pass these over Tauri IPC; the engine (ordera-client) produces them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::{Category, Product, Tenant};
+use crate::sync::ClientMessage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No server yet, or the device was unpaired or revoked.
+    Unpaired,
+    /// Not connected; retrying with backoff.
+    Offline,
+    Connecting,
+    /// Connected and caught up: what the screen shows is current.
+    Online,
+}
+
+/// What the UI shows in its status corner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub connection: ConnectionState,
+    /// When the cache last caught up with the server.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Commands waiting to be sent or acknowledged.
+    pub pending: usize,
+    /// Commands the server refused, waiting for a person.
+    pub rejected: usize,
+    pub last_error: Option<String>,
+}
+
+/// What changed, for the shell to forward to its UI (event names as Tauri events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum EngineEvent {
+    CatalogChanged,
+    OrdersChanged,
+    ConnectionChanged { status: SyncStatus },
+    CommandRejected { command_id: Uuid, reason: String },
+}
+
+impl EngineEvent {
+    /// The Tauri event name: `catalog-changed`, `orders-changed`, `connection-changed`, `command-rejected`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineEvent::CatalogChanged => "catalog-changed",
+            EngineEvent::OrdersChanged => "orders-changed",
+            EngineEvent::ConnectionChanged { .. } => "connection-changed",
+            EngineEvent::CommandRejected { .. } => "command-rejected",
+        }
+    }
+}
+
+/// The menu as the device holds it: every category and product, hidden ones included, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Menu {
+    pub tenant: Option<Tenant>,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting to be sent, or sent and not yet acknowledged.
+    Pending,
+    /// Refused by the server for good; kept so a person sees why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Local, increasing: the order commands are sent in, and a short reference to show a customer.
+    pub seq: i64,
+    pub command_id: Uuid,
+    pub message: ClientMessage,
+    pub created_at: DateTime<Utc>,
+    pub state: OutboxState,
+    pub reason: Option<String>,
+}
+
+/// An error crossing the IPC boundary: a stable `code` for the UI to branch on and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct IpcError {
+    /// `not_paired`, `unauthorized`, `offline`, `server`, `invalid`, `storage`, `corrupt`, `ipc`.
+    pub code: String,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into() }
+    }
+}

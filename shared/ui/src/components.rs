@@ -1,0 +1,108 @@
+//! The shared components: buttons, badges, the connection pill and a dialog.
+
+use ordera_protocol::device::{ConnectionState, SyncStatus};
+use yew::prelude::*;
+
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub enum ButtonKind {
+    #[default]
+    Primary,
+    Secondary,
+    Danger,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ButtonProps {
+    pub children: Html,
+    pub onclick: Callback<()>,
+    #[prop_or_default]
+    pub kind: ButtonKind,
+    #[prop_or_default]
+    pub disabled: bool,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+    #[prop_or_default]
+    pub class: Classes,
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
+}
+
+/// A large, keyboard-reachable button.
+#[function_component(Button)]
+pub fn button(props: &ButtonProps) -> Html {
+    let kind = match props.kind {
+        ButtonKind::Primary => "btn-primary",
+        ButtonKind::Secondary => "btn-secondary",
+        ButtonKind::Danger => "btn-danger",
+    };
+    let onclick = props.onclick.reform(|_: MouseEvent| ());
+    html! {
+        <button id={props.id.clone()} class={classes!("btn", kind, props.class.clone())} {onclick}
+            disabled={props.disabled} aria-label={props.label.clone()}>
+            { props.children.clone() }
+        </button>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BadgeProps {
+    pub text: AttrValue,
+    #[prop_or_default]
+    pub class: Classes,
+}
+
+#[function_component(Badge)]
+pub fn badge(props: &BadgeProps) -> Html {
+    html! { <span class={classes!("badge", props.class.clone())}>{ props.text.clone() }</span> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PillProps {
+    pub status: Option<SyncStatus>,
+}
+
+/// Online / offline / connecting, with what is waiting to be sent: the honest corner every screen has.
+#[function_component(ConnectionPill)]
+pub fn connection_pill(props: &PillProps) -> Html {
+    let Some(status) = &props.status else {
+        return html! { <span class="pill" id="connection">{ "Starting…" }</span> };
+    };
+    let (dot, label) = match status.connection {
+        ConnectionState::Online => ("dot-online", "Online"),
+        ConnectionState::Connecting => ("dot-connecting", "Connecting"),
+        ConnectionState::Offline => ("dot-offline", "Offline"),
+        ConnectionState::Unpaired => ("dot-offline", "Not paired"),
+    };
+    let waiting = if status.pending > 0 { format!(" · {} waiting", status.pending) } else { String::new() };
+    let synced = status.last_sync.map(|at| format!(" · synced {}", at.format("%H:%M"))).unwrap_or_default();
+    html! {
+        <span class="pill" id="connection" role="status" aria-live="polite" data-state={label.to_lowercase()}>
+            <span class={classes!("dot", dot)}></span>{ format!("{label}{waiting}{synced}") }
+        </span>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DialogProps {
+    pub children: Html,
+    pub title: AttrValue,
+    pub on_close: Callback<()>,
+}
+
+/// A modal dialog; Escape closes it.
+#[function_component(Dialog)]
+pub fn dialog(props: &DialogProps) -> Html {
+    let on_close = props.on_close.clone();
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            on_close.emit(());
+        }
+    });
+    html! {
+        <div class="dialog-backdrop" {onkeydown}>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label={props.title.clone()}>
+                { props.children.clone() }
+            </div>
+        </div>
+    }
+}
