@@ -227,13 +227,16 @@ impl Reducible for State {
     }
 }
 
+/// Command arguments go by name; Tauri expects those names in camelCase.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PairArgs<'a> {
     server_url: &'a str,
     code: &'a str,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PlaceArgs {
     order_type: OrderType,
     lines: Vec<OrderLineRequest>,
@@ -473,8 +476,8 @@ fn menu(state: &UseReducerHandle<State>) -> Html {
             let pressed = state.category == Some(id);
             let onclick = act(state, move |_| Action::Category(id));
             html! {
-                <Button kind={ButtonKind::Secondary} {onclick} class={classes!("category")}>
-                    <span aria-pressed={pressed.to_string()}>{ category.name.clone() }</span>
+                <Button kind={ButtonKind::Secondary} {onclick} class={classes!("category", pressed.then_some("selected"))}>
+                    { category.name.clone() }
                 </Button>
             }
         })
@@ -489,12 +492,23 @@ fn menu(state: &UseReducerHandle<State>) -> Html {
                 let product = product.clone();
                 act(state, move |_: MouseEvent| Action::Open(product.clone()))
             };
-            let onclick = if orderable { open } else { Callback::noop() };
+            let onclick = if orderable { open.clone() } else { Callback::noop() };
+            // Enter or Space opens it, as on a button: the whole menu works from a keyboard.
+            let onkeydown = {
+                let open = open.clone();
+                Callback::from(move |event: KeyboardEvent| {
+                    if orderable && (event.key() == "Enter" || event.key() == " ") {
+                        event.prevent_default();
+                        open.emit(MouseEvent::new("click").expect("a click event"));
+                    }
+                })
+            };
             let allergens: Html =
                 product.allergens.iter().map(|a| html! { <Badge text={a.label()} /> }).collect();
+            // A div with a button's role: WebKit does not lay out a <button> as a flex column.
             html! {
-                <button class={classes!("card", (!orderable).then_some("soldout"))} {onclick} disabled={!orderable}
-                    data-product={product.name.clone()}>
+                <div class={classes!("card", (!orderable).then_some("soldout"))} role="button" tabindex="0"
+                    aria-disabled={(!orderable).to_string()} {onclick} {onkeydown} data-product={product.name.clone()}>
                     { match &product.image {
                         Some(image) => html! { <img src={image_url(image.id, true)} alt="" /> },
                         None => html! { <div class="noimg"></div> },
@@ -507,7 +521,7 @@ fn menu(state: &UseReducerHandle<State>) -> Html {
                             { if orderable { html! {} } else { html! { <Badge text="Sold out" class={classes!("badge-bad")} /> } } }
                         </span>
                     </div>
-                </button>
+                </div>
             }
         })
         .collect();
@@ -652,20 +666,22 @@ fn review(state: &UseReducerHandle<State>) -> Html {
     let items: Html = state
         .cart
         .iter()
-        .map(|line| html! { <li>{ format!("{}× {} — {}", line.quantity, line.product.name, money(Money(line.product.price.0 * line.quantity), currency.as_deref())) }</li> })
+        .map(|line| {
+            let note = if line.note.is_empty() { String::new() } else { format!(" ({})", line.note) };
+            let price = money(Money(line.product.price.0 * line.quantity), currency.as_deref());
+            html! { <li>{ format!("{}× {}{note} — {price}", line.quantity, line.product.name) }</li> }
+        })
         .collect();
     html! {
         <main class="center" id="review-screen">
             <h2>{ "Check your order" }</h2>
             <ul>{ items }</ul>
-            <p class="total"><span>{ "Total " }</span><span>{ money(state.total(), currency.as_deref()) }</span></p>
+            <p class="total" id="review-total">{ format!("Total {}", money(state.total(), currency.as_deref())) }</p>
             <div class="types" role="group" aria-label="Eat in or take away">
-                <Button id="dine-in" kind={ButtonKind::Secondary} onclick={dine_in}>
-                    <span aria-pressed={(state.order_type == OrderType::DineIn).to_string()}>{ "Eat in" }</span>
-                </Button>
-                <Button id="takeaway" kind={ButtonKind::Secondary} onclick={takeaway}>
-                    <span aria-pressed={(state.order_type == OrderType::Takeaway).to_string()}>{ "Take away" }</span>
-                </Button>
+                <Button id="dine-in" kind={ButtonKind::Secondary} onclick={dine_in}
+                    class={classes!((state.order_type == OrderType::DineIn).then_some("selected"))}>{ "Eat in" }</Button>
+                <Button id="takeaway" kind={ButtonKind::Secondary} onclick={takeaway}
+                    class={classes!((state.order_type == OrderType::Takeaway).then_some("selected"))}>{ "Take away" }</Button>
             </div>
             { state.error.as_ref().map(|e| html! { <p class="error">{ e.clone() }</p> }).unwrap_or_default() }
             <Button id="place-order" onclick={place}>{ "Place order" }</Button>
