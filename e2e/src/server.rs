@@ -16,6 +16,7 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `database_url`, fanning out through Redis when `redis_url` is given.
     pub fn start(database_url: &str, redis_url: Option<&str>, data_dir: &std::path::Path) -> Self {
+        ordera_server::telemetry::init_for_tests();
         let mut config = Config::for_tests(database_url, data_dir.to_path_buf());
         config.redis_url = redis_url.map(|url| secrecy::SecretString::from(url.to_owned()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();

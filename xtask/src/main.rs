@@ -140,7 +140,8 @@ fn test(_rest: &[String]) -> Result<()> {
 
     step("tests");
     let mut child = cargo()
-        .args(["test", "--workspace", "--all-targets"])
+        // Every test binary runs even when an earlier one fails, so the total below is the whole picture.
+        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         .env("ORDERA_TEST_DATABASE_URL", postgres.admin_url())
         .env("ORDERA_TEST_REDIS_URL", redis.url())
         .stdout(Stdio::piped())
@@ -160,13 +161,18 @@ fn test(_rest: &[String]) -> Result<()> {
     let status = child.wait();
     drop(redis);
     drop(postgres);
-    println!("\n{passed} passed, {failed} failed");
-    check(status, "cargo test")?;
-    if passed == 0 {
-        bail!("no test ran");
+    let outcome = check(status, "cargo test").and_then(|()| {
+        if passed == 0 {
+            bail!("no test ran");
+        }
+        Ok(())
+    });
+    if outcome.is_ok() {
+        println!("\nAll checks and tests passed.");
     }
-    println!("All checks and tests passed.");
-    Ok(())
+    // The total is the last line, for whoever reads the closing line of a run.
+    println!("{passed} passed, {failed} failed");
+    outcome
 }
 
 /// The number before `label` in a libtest result line (`ok. 12 passed; 0 failed; …`).

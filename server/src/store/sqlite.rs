@@ -27,7 +27,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            // Writers queue rather than fail: a burst on a slow tablet-class machine must not turn into errors.
+            .busy_timeout(Duration::from_secs(30));
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -35,6 +36,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
             .context("opening the SQLite database")?;
