@@ -35,14 +35,31 @@ impl PgStore {
         &self.pool
     }
 
+    /// Begins a transaction in a task of its own, so that a request dropped mid-`BEGIN` (a client that
+    /// hangs up) cannot cancel it. sqlx 0.8 counts a transaction only once `BEGIN` has been answered; a
+    /// `BEGIN` cancelled before that leaves the pooled connection inside a transaction nobody tracks, and the
+    /// next borrowers' writes vanish with it (sqlx issues #2054, #4393). A begun transaction that is dropped
+    /// later is rolled back as usual.
+    async fn begin(&self, statement: Option<&'static str>) -> sqlx::Result<Transaction<'static, Postgres>> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            match statement {
+                Some(statement) => pool.begin_with(statement).await,
+                None => pool.begin().await,
+            }
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}")))?
+    }
+
     async fn scoped(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
-        let tx = self.pool.begin().await?;
+        let tx = self.begin(None).await?;
         Self::confine(tx, tenant_id).await
     }
 
     /// A read of several tables at one instant: the snapshot's cursor is then an exact watermark.
     async fn snapshot_tx(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
-        let tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        let tx = self.begin(Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")).await?;
         Self::confine(tx, tenant_id).await
     }
 
@@ -63,7 +80,7 @@ impl PgStore {
     }
 
     async fn unscoped(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.pool.begin().await
+        self.begin(None).await
     }
 }
 

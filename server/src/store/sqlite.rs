@@ -44,21 +44,30 @@ impl SqliteStore {
         Ok(Self { pool, publisher })
     }
 
+    /// Begins a transaction in a task of its own, so that a request dropped mid-`BEGIN` cannot leave a
+    /// pooled connection inside an untracked transaction (see the PostgreSQL store).
+    async fn begin(&self, statement: &'static str) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move { pool.begin_with(statement).await })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}")))?
+    }
+
     async fn scoped(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.begin("BEGIN IMMEDIATE").await
     }
 
     async fn scoped_read(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin().await
+        self.begin("BEGIN").await
     }
 
     /// In WAL mode a read transaction sees one snapshot from its first read on.
     async fn snapshot_tx(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin().await
+        self.begin("BEGIN").await
     }
 
     async fn unscoped(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.begin("BEGIN IMMEDIATE").await
     }
 }
 
