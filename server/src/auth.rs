@@ -141,7 +141,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<Auth> {
 }
 
 async fn resolve(state: &AppState, token: &str) -> ApiResult<Auth> {
-    let owner = state.store.token_owner(&token_hash(token)).await?;
+    // One query per request: the prefix says whether it is a device's token or a session's.
+    let owner = state.store.token_owner(&token_hash(token), token.starts_with(DEVICE_TOKEN_PREFIX)).await?;
     match owner {
         None => Err(ApiError::Unauthorized("invalid token; log in or pair the device again")),
         Some(TokenOwner::Session { tenant_id, user_id, role, active, expires_at }) => {

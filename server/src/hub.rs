@@ -57,11 +57,15 @@ impl Hub {
 
     /// Passes on events of a restaurant to its sockets here, dropping ones already passed on.
     pub fn deliver(&self, tenant_id: Uuid, events: &[LoggedEvent]) {
-        if !self.tenants.lock().expect("hub lock").contains_key(&tenant_id) {
-            return;
-        }
+        // Serialise only what is new here: each instance hears its own commits twice (directly and back
+        // from the bus), and a restaurant without sockets here needs nothing.
+        let last = match self.tenants.lock().expect("hub lock").get(&tenant_id) {
+            Some(channel) => channel.last,
+            None => return,
+        };
         let frames: Vec<Frame> = events
             .iter()
+            .filter(|event| last.is_none_or(|last| event.seq > last))
             .map(|event| {
                 let message = ServerMessage::Events { events: vec![event.clone()] };
                 let json = serde_json::to_string(&message).expect("events serialise");

@@ -228,7 +228,14 @@ async fn every_queued_order_arrives_once_through_cuts_stalls_resets_and_outages(
     let truth = converged(&world, &[&kiosk, &kds]).await;
     // Every order the kiosk saved is on the server, once.
     let server_orders = by_id(truth.orders.clone());
-    assert_eq!(server_orders.len(), placed.len(), "{} placed, {} on the server", placed.len(), server_orders.len());
+    assert_eq!(
+        server_orders.len(),
+        placed.len(),
+        "{} placed, {} on the server; refused on the kiosk: {:?}",
+        placed.len(),
+        server_orders.len(),
+        kiosk.rejected().unwrap().iter().map(|e| e.reason.clone()).collect::<Vec<_>>()
+    );
     assert!(placed.iter().all(|id| server_orders.contains_key(id)));
     let numbers: BTreeSet<i64> = server_orders.values().map(|o| o.number).collect();
     assert_eq!(numbers.len(), placed.len(), "one ticket number per order");

@@ -63,7 +63,8 @@ pub trait Store: Send + Sync + 'static {
     async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>>;
     async fn create_session(&self, session: &NewSession) -> ApiResult<()>;
     async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()>;
-    async fn token_owner(&self, token_hash: &[u8]) -> ApiResult<Option<TokenOwner>>;
+    /// Whose a token is; `device` says which table to look in (the token's prefix tells).
+    async fn token_owner(&self, token_hash: &[u8], device: bool) -> ApiResult<Option<TokenOwner>>;
     async fn users(&self, tenant_id: Uuid) -> ApiResult<Vec<User>>;
     async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> ApiResult<User>;
     async fn create_user(&self, tenant_id: Uuid, user: &NewUserRow) -> ApiResult<User>;

@@ -297,15 +297,16 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                async fn token_owner(&self, token_hash: &[u8]) -> ApiResult<Option<TokenOwner>> {
-                    let session: Option<(Uuid, Uuid, String, bool, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT s.tenant_id, s.user_id, u.role, u.active, s.expires_at \
-                         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-                    )
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    if let Some((tenant_id, user_id, role, active, expires_at)) = session {
+                async fn token_owner(&self, token_hash: &[u8], device: bool) -> ApiResult<Option<TokenOwner>> {
+                    if !device {
+                        let session: Option<(Uuid, Uuid, String, bool, DateTime<Utc>)> = sqlx::query_as(
+                            "SELECT s.tenant_id, s.user_id, u.role, u.active, s.expires_at \
+                             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                        )
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                        let Some((tenant_id, user_id, role, active, expires_at)) = session else { return Ok(None) };
                         let role = role.parse().map_err(|_| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?;
                         return Ok(Some(TokenOwner::Session { tenant_id, user_id, role, active, expires_at }));
                     }
@@ -316,19 +317,9 @@ macro_rules! sql_store {
                         .bind(token_hash)
                         .fetch_optional(&self.pool)
                         .await?;
-                    match device {
-                        Some((tenant_id, device_id, kind, revoked_at, last_seen_at)) => {
-                            let kind = kind.parse().map_err(|_| ApiError::Internal(anyhow::anyhow!("bad kind {kind}")))?;
-                            Ok(Some(TokenOwner::Device {
-                                tenant_id,
-                                device_id,
-                                kind,
-                                revoked: revoked_at.is_some(),
-                                last_seen_at,
-                            }))
-                        }
-                        None => Ok(None),
-                    }
+                    let Some((tenant_id, device_id, kind, revoked_at, last_seen_at)) = device else { return Ok(None) };
+                    let kind = kind.parse().map_err(|_| ApiError::Internal(anyhow::anyhow!("bad kind {kind}")))?;
+                    Ok(Some(TokenOwner::Device { tenant_id, device_id, kind, revoked: revoked_at.is_some(), last_seen_at }))
                 }
 
                 async fn users(&self, tenant_id: Uuid) -> ApiResult<Vec<User>> {

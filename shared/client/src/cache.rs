@@ -264,6 +264,15 @@ impl Cache {
         Ok(Menu { tenant, categories, products })
     }
 
+    /// One order, if the cache has it.
+    pub fn order(&self, id: Uuid) -> Result<Option<Order>> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM orders WHERE id = ?1", [id.to_string()], |row| row.get(0))
+            .optional()?;
+        body.map(|b| parse(&b)).transpose()
+    }
+
     /// Orders, oldest first.
     pub fn orders(&self) -> Result<Vec<Order>> {
         let mut orders = Vec::new();
@@ -297,15 +306,13 @@ impl Cache {
         })
     }
 
-    fn entries(&self, state: OutboxState) -> Result<Vec<OutboxEntry>> {
-        let state_text = match state {
-            OutboxState::Pending => "pending",
-            OutboxState::Rejected => "rejected",
-        };
-        let mut statement = self
-            .conn
-            .prepare("SELECT seq, command_id, body, created_at, reason FROM outbox WHERE state = ?1 ORDER BY seq")?;
-        let rows = statement.query_map([state_text], |row| {
+    /// Entries in `state` after local sequence `after`, in order, at most `limit`.
+    fn entries(&self, state: OutboxState, after: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
+        let mut statement = self.conn.prepare(
+            "SELECT seq, command_id, body, created_at, reason FROM outbox \
+             WHERE state = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = statement.query_map(params![Self::state_text(state), after, limit], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -331,20 +338,42 @@ impl Cache {
         Ok(entries)
     }
 
+    fn state_text(state: OutboxState) -> &'static str {
+        match state {
+            OutboxState::Pending => "pending",
+            OutboxState::Rejected => "rejected",
+        }
+    }
+
     /// Commands waiting for the server, in the order they were made.
     pub fn pending(&self) -> Result<Vec<OutboxEntry>> {
-        self.entries(OutboxState::Pending)
+        self.entries(OutboxState::Pending, 0, i64::MAX)
+    }
+
+    /// The next `limit` waiting commands after local sequence `after`: what a connection sends next
+    /// without reading the whole outbox again on every acknowledgement.
+    pub fn pending_after(&self, after: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.entries(OutboxState::Pending, after, limit as i64)
     }
 
     /// Commands the server refused, for a person to look at.
     pub fn rejected(&self) -> Result<Vec<OutboxEntry>> {
-        self.entries(OutboxState::Rejected)
+        self.entries(OutboxState::Rejected, 0, i64::MAX)
+    }
+
+    fn count(&self, state: OutboxState) -> Result<usize> {
+        let count: i64 =
+            self.conn
+                .query_row("SELECT COUNT(*) FROM outbox WHERE state = ?1", [Self::state_text(state)], |r| r.get(0))?;
+        Ok(count as usize)
     }
 
     pub fn pending_count(&self) -> Result<usize> {
-        let count: i64 =
-            self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
-        Ok(count as usize)
+        self.count(OutboxState::Pending)
+    }
+
+    pub fn rejected_count(&self) -> Result<usize> {
+        self.count(OutboxState::Rejected)
     }
 
     /// Records the server's answer: done (applied or already applied) leaves the outbox; refused stays,

@@ -74,26 +74,23 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    /// Updates the status from the cache's counts and `change`, and tells listeners if it moved.
+    /// Updates the status from the cache's counts and `change`, and tells listeners if it moved. The
+    /// counts are read while the status is locked: otherwise an acknowledgement's update could read the
+    /// outbox before a new order was queued and write its stale "nothing waiting" after the newer count.
     fn update_status(&self, change: impl FnOnce(&mut SyncStatus)) {
-        let (pending, rejected, last_sync) = {
-            let cache = self.cache();
-            (
-                cache.pending_count().unwrap_or(0),
-                cache.rejected().map(|r| r.len()).unwrap_or(0),
-                cache.last_sync().ok().flatten(),
-            )
-        };
-        let snapshot = {
+        let moved = {
             let mut status = self.status.lock().expect("status lock");
             let before = status.clone();
-            status.pending = pending;
-            status.rejected = rejected;
-            status.last_sync = last_sync;
+            {
+                let cache = self.cache();
+                status.pending = cache.pending_count().unwrap_or(status.pending);
+                status.rejected = cache.rejected_count().unwrap_or(status.rejected);
+                status.last_sync = cache.last_sync().ok().flatten().or(status.last_sync);
+            }
             change(&mut status);
             (*status != before).then(|| status.clone())
         };
-        if let Some(status) = snapshot {
+        if let Some(status) = moved {
             self.emit(EngineEvent::ConnectionChanged { status });
         }
     }
@@ -133,7 +130,7 @@ impl Engine {
             connection: if paired { ConnectionState::Offline } else { ConnectionState::Unpaired },
             last_sync: cache.last_sync()?,
             pending: cache.pending_count()?,
-            rejected: cache.rejected()?.len(),
+            rejected: cache.rejected_count()?,
             last_error: None,
         };
         let engine = Self {
@@ -220,6 +217,11 @@ impl Engine {
 
     pub fn orders(&self) -> Result<Vec<Order>> {
         self.shared.cache().orders()
+    }
+
+    /// One cached order: `None` until the server's answer or event has brought it.
+    pub fn order(&self, id: Uuid) -> Result<Option<Order>> {
+        self.shared.cache().order(id)
     }
 
     pub fn pending(&self) -> Result<Vec<OutboxEntry>> {
@@ -416,7 +418,7 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
     send(&mut sink, &hello).await?;
 
     let mut live = false;
-    let mut in_flight: HashSet<Uuid> = HashSet::new();
+    let mut in_flight = InFlight::default();
     let mut heartbeat = tokio::time::interval(shared.config.heartbeat);
     let mut last_heard = Instant::now();
     let mut nonce = 0u64;
@@ -469,7 +471,7 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
                     ServerMessage::Resync { .. } => return Ok(SessionEnd::Resync),
                     ServerMessage::Ack { command_id, result } => {
                         shared.cache().ack(command_id, &result)?;
-                        in_flight.remove(&command_id);
+                        in_flight.commands.remove(&command_id);
                         if result.outcome == Outcome::Rejected {
                             let reason = result.reason.clone().unwrap_or_default();
                             shared.emit(EngineEvent::CommandRejected { command_id, reason });
@@ -514,20 +516,27 @@ async fn send(sink: &mut Sink, message: &ClientMessage) -> Result<()> {
     sink.send(Message::Text(text.into())).await.map_err(|e| Error::Offline(e.to_string()))
 }
 
+/// What a connection has sent and not yet seen acknowledged.
+#[derive(Default)]
+struct InFlight {
+    commands: HashSet<Uuid>,
+    /// The local sequence of the last command sent on this connection: the next ones follow it.
+    last_sent: i64,
+}
+
 /// Sends queued commands in order, keeping at most `max_in_flight` unacknowledged. The server handles a
-/// socket's messages in order, so pipelining keeps the order and the acks come back in it.
-async fn send_outbox(shared: &Shared, sink: &mut Sink, in_flight: &mut HashSet<Uuid>) -> Result<()> {
-    if in_flight.len() >= shared.config.max_in_flight {
+/// socket's messages in order, so pipelining keeps the order and the acks come back in it. Only the
+/// commands after the last one sent are read, so a long outbox drains in linear time.
+async fn send_outbox(shared: &Shared, sink: &mut Sink, in_flight: &mut InFlight) -> Result<()> {
+    let room = shared.config.max_in_flight.saturating_sub(in_flight.commands.len());
+    if room == 0 {
         return Ok(());
     }
-    let pending = shared.cache().pending()?;
-    for entry in pending {
-        if in_flight.len() >= shared.config.max_in_flight {
-            break;
-        }
-        if in_flight.insert(entry.command_id) {
-            send(sink, &entry.message).await?;
-        }
+    let next = shared.cache().pending_after(in_flight.last_sent, room)?;
+    for entry in next {
+        in_flight.commands.insert(entry.command_id);
+        in_flight.last_sent = entry.seq;
+        send(sink, &entry.message).await?;
     }
     Ok(())
 }

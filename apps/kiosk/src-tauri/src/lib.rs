@@ -69,7 +69,7 @@ fn place_order(
 /// The order as the kiosk knows it: `None` until the server has numbered it.
 #[tauri::command]
 fn order(kiosk: tauri::State<'_, Kiosk>, id: Uuid) -> Result<Option<Order>, IpcError> {
-    Ok(kiosk.engine.orders()?.into_iter().find(|o| o.id == id))
+    Ok(kiosk.engine.order(id)?)
 }
 
 fn data_dir(app: &tauri::App) -> PathBuf {
