@@ -3,3 +3,5 @@
 
 pub mod proxy;
 pub mod server;
+#[cfg(feature = "ui")]
+pub mod webview;

@@ -136,33 +136,34 @@ fn test(_rest: &[String]) -> Result<()> {
     check(cargo().args(["fmt", "--all", "--", "--check"]).status(), "cargo fmt --check")?;
 
     step("lint");
-    check(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).status(), "cargo clippy")?;
+    check(
+        cargo()
+            .args(["clippy", "--workspace", "--all-targets", "--features", "ordera-e2e/ui", "--", "-D", "warnings"])
+            .status(),
+        "cargo clippy",
+    )?;
 
     step("tests");
-    let mut child = cargo()
-        // Every test binary runs even when an earlier one fails, so the total below is the whole picture.
-        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
-        .env("ORDERA_TEST_DATABASE_URL", postgres.admin_url())
-        .env("ORDERA_TEST_REDIS_URL", redis.url())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting cargo test")?;
-    // Pass the output through while adding up each test binary's result line, so the run ends with one
-    // total rather than with the last binary's (often empty) count.
-    let (mut passed, mut failed) = (0u64, 0u64);
-    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
-        let line = line?;
-        println!("{line}");
-        if let Some(result) = line.strip_prefix("test result: ") {
-            passed += count(result, " passed");
-            failed += count(result, " failed");
-        }
+    let mut totals = Totals::default();
+    // Every test binary runs even when an earlier one fails, so the total below is the whole picture.
+    let mut workspace = cargo();
+    workspace.args(["test", "--workspace", "--all-targets", "--no-fail-fast"]);
+    let mut outcome = totals.run(workspace, &postgres, &redis);
+
+    step("apps end to end: the built apps under Xvfb, driven over WebDriver");
+    let built = apps::build_shells();
+    if let Err(error) = &built {
+        eprintln!("{error:#}");
     }
-    let status = child.wait();
+    let mut ui = cargo();
+    // One app at a time: each owns a display, a driver and a share of the two cores.
+    ui.args(["test", "-p", "ordera-e2e", "--features", "ui", "--test", "kiosk", "--", "--test-threads=1"]);
+    let ui_outcome = built.and_then(|()| totals.run(ui, &postgres, &redis));
+    outcome = outcome.and(ui_outcome);
     drop(redis);
     drop(postgres);
-    let outcome = check(status, "cargo test").and_then(|()| {
-        if passed == 0 {
+    let outcome = outcome.and_then(|()| {
+        if totals.passed == 0 {
             bail!("no test ran");
         }
         Ok(())
@@ -171,8 +172,37 @@ fn test(_rest: &[String]) -> Result<()> {
         println!("\nAll checks and tests passed.");
     }
     // The total is the last line, for whoever reads the closing line of a run.
-    println!("{passed} passed, {failed} failed");
+    println!("{} passed, {} failed", totals.passed, totals.failed);
     outcome
+}
+
+/// Test results added up across several `cargo test` runs.
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+}
+
+impl Totals {
+    /// Runs `command` (a `cargo test`) against the services, passing its output through while adding up
+    /// each test binary's result line, so the run ends with one total rather than the last binary's.
+    fn run(&mut self, mut command: Command, postgres: &services::Postgres, redis: &services::Redis) -> Result<()> {
+        let mut child = command
+            .env("ORDERA_TEST_DATABASE_URL", postgres.admin_url())
+            .env("ORDERA_TEST_REDIS_URL", redis.url())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting cargo test")?;
+        for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                self.passed += count(result, " passed");
+                self.failed += count(result, " failed");
+            }
+        }
+        check(child.wait(), "cargo test")
+    }
 }
 
 /// The number before `label` in a libtest result line (`ok. 12 passed; 0 failed; …`).

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
 
+/// The shortest idle reset honoured: enough for the "still there?" question to be read and answered.
+const MIN_IDLE_SECONDS: u32 = 6;
+
 /// What the shell tells the UI on start.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StartInfo {
@@ -60,6 +63,8 @@ pub struct State {
     pub high_contrast: bool,
     pub still_there: Option<u32>,
     pub error: Option<String>,
+    /// Why the cart changed by itself (a dish sold out meanwhile), until the customer acts again.
+    pub notice: Option<String>,
 }
 
 impl Default for State {
@@ -77,6 +82,7 @@ impl Default for State {
             high_contrast: false,
             still_there: None,
             error: None,
+            notice: None,
         }
     }
 }
@@ -136,14 +142,28 @@ impl Reducible for State {
                 next.start = Some(start);
             }
             Action::Menu(menu) => {
-                // Keep the cart in step with the menu: new prices, and sold-out items taken out.
+                // Keep the cart in step with the menu: new prices, and sold-out items taken out, saying so.
+                let mut gone = Vec::new();
                 next.cart.retain_mut(|line| match menu.products.iter().find(|p| p.id == line.product.id) {
                     Some(product) if product.orderable() => {
                         line.product = product.clone();
                         true
                     }
-                    _ => false,
+                    _ => {
+                        gone.push(line.product.name.clone());
+                        false
+                    }
                 });
+                if !gone.is_empty() {
+                    next.notice = Some(format!(
+                        "Sorry — {} just sold out and {} taken out of your order.",
+                        gone.join(", "),
+                        if gone.len() == 1 { "was" } else { "were" }
+                    ));
+                    if next.cart.is_empty() && next.screen == Screen::Review {
+                        next.screen = Screen::Menu;
+                    }
+                }
                 next.menu = Some(menu);
                 if next.category.is_none() {
                     next.category = next.visible_categories().first().map(|c| c.id);
@@ -163,11 +183,13 @@ impl Reducible for State {
             Action::Begin => {
                 next.screen = Screen::Menu;
                 next.still_there = None;
+                next.error = None;
             }
             Action::Category(id) => next.category = Some(id),
             Action::Open(product) => next.sheet = Some(product),
             Action::CloseSheet => next.sheet = None,
             Action::Add { product, quantity, note } => {
+                next.notice = None;
                 match next.cart.iter_mut().find(|l| l.product.id == product.id && l.note == note) {
                     Some(line) => line.quantity = (line.quantity + quantity).min(ordera_protocol::orders::MAX_QUANTITY),
                     None => next.cart.push(CartLine { product, quantity, note }),
@@ -192,6 +214,7 @@ impl Reducible for State {
             }
             Action::BackToMenu => next.screen = Screen::Menu,
             Action::Saved(entry) => {
+                next.error = None;
                 next.cart.clear();
                 next.screen = Screen::Confirmation { entry, order: None, refused: None };
             }
@@ -211,6 +234,7 @@ impl Reducible for State {
             }
             Action::IdleTick(left) => next.still_there = left,
             Action::Reset => {
+                next.notice = None;
                 next.cart.clear();
                 next.sheet = None;
                 next.still_there = None;
@@ -345,11 +369,13 @@ pub fn app() -> Html {
         });
     }
 
-    // Idle reset: any touch or key restarts the clock; the last 15 seconds ask "still there?".
+    // Idle reset: any touch or key restarts the clock; the last seconds (a third of the wait, at most 15)
+    // ask "still there?".
     let last_touch = use_mut_ref(|| 0u32);
     {
         let dispatch = state.dispatcher();
-        let idle = state.start.as_ref().map(|s| s.idle_seconds).unwrap_or(90).max(20);
+        let idle = state.start.as_ref().map(|s| s.idle_seconds).unwrap_or(90).max(MIN_IDLE_SECONDS);
+        let warn = (idle / 3).clamp(3, 15);
         let active = matches!(state.screen, Screen::Menu | Screen::Review | Screen::Confirmation { .. });
         let last_touch = last_touch.clone();
         use_effect_with(active, move |active| {
@@ -373,7 +399,7 @@ pub fn app() -> Html {
                             break;
                         }
                         let left = idle - idle_for;
-                        dispatch.dispatch(Action::IdleTick((left <= 15).then_some(left)));
+                        dispatch.dispatch(Action::IdleTick((left <= warn).then_some(left)));
                     }
                 });
             }
@@ -569,6 +595,7 @@ fn cart(state: &UseReducerHandle<State>) -> Html {
     html! {
         <aside class="cart" aria-label="Your order">
             <h2>{ "Your order" }</h2>
+            { state.notice.as_ref().map(|n| html! { <p class="notice" id="cart-notice" role="alert">{ n.clone() }</p> }).unwrap_or_default() }
             if state.cart.is_empty() { <p>{ "Nothing yet — tap a dish to add it." }</p> }
             <ul id="cart">{ lines }</ul>
             <div class="total"><span>{ "Total" }</span><span id="cart-total">{ money(state.total(), currency.as_deref()) }</span></div>
@@ -683,6 +710,7 @@ fn review(state: &UseReducerHandle<State>) -> Html {
                 <Button id="takeaway" kind={ButtonKind::Secondary} onclick={takeaway}
                     class={classes!((state.order_type == OrderType::Takeaway).then_some("selected"))}>{ "Take away" }</Button>
             </div>
+            { state.notice.as_ref().map(|n| html! { <p class="notice" role="alert">{ n.clone() }</p> }).unwrap_or_default() }
             { state.error.as_ref().map(|e| html! { <p class="error">{ e.clone() }</p> }).unwrap_or_default() }
             <Button id="place-order" onclick={place}>{ "Place order" }</Button>
             <Button kind={ButtonKind::Secondary} onclick={back}>{ "Back to the menu" }</Button>
@@ -784,7 +812,7 @@ fn pair_screen(props: &StateProps) -> Html {
             <h2>{ "Set up this kiosk" }</h2>
             <p>{ "Enter the server address and a pairing code from the admin app (Devices → New kiosk)." }</p>
             <div class="form">
-                <input id="server-url" placeholder="http://192.168.1.10:8080" value={(*server).clone()} oninput={on_server} />
+                <input id="server-url" placeholder="Server address (from your administrator)" value={(*server).clone()} oninput={on_server} />
                 <input id="pairing-code" placeholder="Pairing code, e.g. K7MQ-2XFD" value={(*code).clone()} oninput={on_code} />
                 { state.error.as_ref().map(|e| html! { <p class="error" id="pair-error">{ e.clone() }</p> }).unwrap_or_default() }
                 <Button id="pair" onclick={pair} disabled={*busy || code.trim().is_empty()}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>

@@ -25,6 +25,7 @@ button { font: inherit; }
 .btn:disabled { opacity: 0.45; cursor: default; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 0.75em; font-weight: 700;
   background: var(--line); color: var(--ink); margin: 2px; }
+:root.high-contrast .badge { background: var(--surface); color: var(--ink); border: 2px solid var(--ink); }
 .badge-warn { background: #fde68a; color: #78350f; }
 .badge-bad { background: var(--bad); color: #fff; }
 .pill { display: inline-flex; align-items: center; gap: 8px; padding: 6px 14px; border-radius: 999px;

@@ -1,0 +1,234 @@
+//! A built app shell driven the way a person uses it: its real window on a private X display (Xvfb),
+//! driven over WebDriver through tauri-driver and WebKitWebDriver. Each [`AppSession`] owns its display,
+//! driver and app, and ends them all when dropped, also when a test fails half-way.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long an element may take to appear: generous, since a 2-core machine also runs the server.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The built shell binary of `package` (the debug build beside `target_tmp`, the test's
+/// `CARGO_TARGET_TMPDIR`, where `cargo xtask test` puts it), or `ORDERA_<APP>_BIN` when set.
+pub fn app_binary(target_tmp: &str, package: &str) -> PathBuf {
+    let variable = format!("ORDERA_{}_BIN", package.trim_start_matches("ordera-").to_uppercase());
+    if let Some(path) = std::env::var_os(&variable) {
+        return PathBuf::from(path);
+    }
+    let target = Path::new(target_tmp).parent().expect("a target directory").to_path_buf();
+    let path = target.join("debug").join(package);
+    assert!(
+        path.exists(),
+        "{} is not built: `cargo xtask test` builds it (or build the UI with trunk and run `cargo build -p {package}`)",
+        path.display()
+    );
+    path
+}
+
+/// Where a test leaves its screenshots, for a person to look at: `<target_tmp>/screenshots/<suite>`.
+pub fn artifacts(target_tmp: &str, suite: &str) -> PathBuf {
+    let dir = Path::new(target_tmp).join("screenshots").join(suite);
+    std::fs::create_dir_all(&dir).expect("an artifacts folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let start = Instant::now();
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(start.elapsed() < PATIENCE, "{what} did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ends a child politely (SIGTERM lets tauri-driver end its WebKitWebDriver and the app), then for sure.
+fn stop(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A private X display.
+struct Display {
+    xvfb: Child,
+    number: String,
+}
+
+impl Display {
+    fn start() -> Self {
+        // Xvfb picks a free display itself and writes its number to the given descriptor (stdout here).
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is required for the app tests; `cargo xtask test` installs it (Debian package xvfb)");
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().expect("piped stdout")).read_line(&mut line).expect("Xvfb's display");
+        let number = line.trim().to_owned();
+        assert!(!number.is_empty(), "Xvfb did not start");
+        Self { xvfb, number }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        stop(&mut self.xvfb);
+    }
+}
+
+/// One run of an app shell under WebDriver.
+pub struct AppSession {
+    pub client: Client,
+    driver: Child,
+    _display: Display,
+}
+
+impl AppSession {
+    /// Starts `binary` with `env` (the app's settings) on a fresh display and connects to it.
+    pub async fn launch(binary: &Path, env: &[(&str, String)]) -> Self {
+        let display = Display::start();
+        let (port, native_port) = (free_port(), free_port());
+        let mut driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", format!(":{}", display.number))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is required for the app tests; `cargo xtask test` installs it");
+        let ready = std::thread::spawn(move || wait_for_port(port, "tauri-driver"));
+        if ready.join().is_err() {
+            stop(&mut driver);
+            panic!("tauri-driver did not start");
+        }
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": {"application": binary.display().to_string()},
+        });
+        let capabilities = capabilities.as_object().expect("an object").clone();
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(capabilities);
+        let url = format!("http://127.0.0.1:{port}");
+        let connect = builder.connect(&url);
+        let client = match tokio::time::timeout(PATIENCE, connect).await {
+            Ok(Ok(client)) => client,
+            failed => {
+                stop(&mut driver);
+                panic!("could not start {} under WebDriver: {failed:?}", binary.display());
+            }
+        };
+        Self { client, driver, _display: display }
+    }
+
+    /// Waits for the element `css` to be in the page.
+    pub async fn element(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// Waits until no element matches `css`.
+    pub async fn gone(&self, css: &str) {
+        let start = Instant::now();
+        while !self.client.find_all(Locator::Css(css)).await.expect("find").is_empty() {
+            assert!(start.elapsed() < PATIENCE, "{css} did not go away");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.element(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.element(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.element(css).await.text().await.unwrap_or_else(|e| panic!("reading {css}: {e}"))
+    }
+
+    /// Waits until the text of `css` satisfies `ok`, and returns it.
+    pub async fn text_until(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    if ok(&text) {
+                        return text;
+                    }
+                    assert!(start.elapsed() < PATIENCE, "{css} never showed {what}; it says {text:?}");
+                }
+            }
+            assert!(start.elapsed() < PATIENCE, "{css} never showed {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's root element classes (the theme's accessibility switches live there).
+    pub async fn root_classes(&self) -> String {
+        let value = self.client.execute("return document.documentElement.className", vec![]).await.expect("script");
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Saves what the window shows as `<dir>/<name>.png`.
+    pub async fn screenshot(&self, dir: &Path, name: &str) {
+        // WebKit paints after the DOM changes: wait for two frames and the page's pictures, so the shot
+        // shows what a person sees now rather than the last painted frame.
+        let settle = "const done = arguments[0];\
+            Promise.all([...document.images].map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })))\
+            .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done())));";
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.execute_async(settle, vec![])).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("saving a screenshot");
+    }
+
+    /// Ends the WebDriver session (the app closes), then the driver and the display.
+    pub async fn quit(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
+        stop(&mut self.driver);
+    }
+}
+
+impl Drop for AppSession {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+    let installed = home.join("bin").join("tauri-driver");
+    if installed.exists() {
+        installed
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
