@@ -1,6 +1,8 @@
 //! Test support shared by the end-to-end suites: a real server on its own runtime (so it can be killed
-//! and restarted like a process), a fault-injecting TCP proxy, and HTTP fixtures.
+//! and restarted like a process), server processes behind nginx, a fault-injecting TCP proxy, HTTP
+//! fixtures, and (feature `ui`) built apps driven over WebDriver.
 
+pub mod process;
 pub mod proxy;
 pub mod server;
 #[cfg(feature = "ui")]

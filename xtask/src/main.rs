@@ -4,11 +4,14 @@
 //! - `test`  installs what the tests need, finds PostgreSQL and Redis on 127.0.0.1 or starts throwaway
 //!   ones, then runs formatting, lint and every test. It fails loudly; it never skips.
 //!
+//! - `cluster` runs the production topology as local processes: PostgreSQL, Redis, two server replicas
+//!   and nginx in front, with the demo restaurant.
 //! - `bench` builds release binaries and runs `ordera-bench` against the same services.
 //!
 //! Plain `std` and `anyhow` only, so that `cargo xtask` builds in seconds on a fresh machine.
 
 mod apps;
+mod cluster;
 mod services;
 
 use std::io::{BufRead, BufReader};
@@ -24,10 +27,12 @@ fn main() -> Result<()> {
         "run" => run(rest),
         "test" => test(rest),
         "bench" => bench(rest),
+        "cluster" => cluster::run(rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant)\n  \
                  test                  install what is missing and run every test\n  \
+                 cluster [--addr A]    PostgreSQL, Redis, two server replicas and nginx (default 127.0.0.1:8080)\n  \
                  bench [--seconds N]   measure release builds on PostgreSQL and Redis; print a table"
             );
             if command == "help" || command == "--help" {
@@ -43,7 +48,7 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root());
     command
@@ -131,6 +136,10 @@ fn test(_rest: &[String]) -> Result<()> {
     step("apps: tools and UI builds");
     apps::setup()?;
     apps::build_uis(false)?;
+
+    step("deployment: the proxy and compose file the cluster tests and production use");
+    cluster::ensure_tools()?;
+    cluster::check_compose()?;
 
     step("formatting");
     check(cargo().args(["fmt", "--all", "--", "--check"]).status(), "cargo fmt --check")?;

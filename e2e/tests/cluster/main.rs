@@ -1,0 +1,133 @@
+//! The production topology as local processes — PostgreSQL, Redis, two `ordera-server` replicas and nginx
+//! running the deployment's own proxy configuration — restarted one replica at a time with SIGTERM while a
+//! kiosk keeps ordering and kitchen screens keep watching, all through the proxy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ordera_client::{ConnectionState, Engine, EngineConfig};
+use ordera_e2e::process::{free_addr, server_binary, Proxy, ServerProcess};
+use ordera_e2e::server::{redis_url, Owner, TestDatabase};
+use ordera_protocol::orders::{Order, OrderLineRequest, OrderPage, PlaceOrderRequest};
+use ordera_protocol::OrderType;
+use uuid::Uuid;
+
+fn fast() -> EngineConfig {
+    EngineConfig {
+        heartbeat: Duration::from_millis(200),
+        dead_after: Duration::from_millis(1500),
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(3),
+        ..EngineConfig::default()
+    }
+}
+
+async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leaves_no_kitchen_screen_stale() {
+    let binary = server_binary(env!("CARGO_TARGET_TMPDIR"));
+    let database = TestDatabase::postgres().await;
+    let redis = redis_url();
+    let data = tempfile::tempdir().unwrap();
+    let addrs = [free_addr(), free_addr()];
+    let start = |addr| ServerProcess::start(&binary, addr, &database.url, Some(&redis), data.path(), &[]);
+    let mut replicas = [start(addrs[0]).await, start(addrs[1]).await];
+    let proxy = Proxy::start(addrs).await;
+
+    let owner = Owner::sign_up(proxy.addr).await;
+    let product = owner.menu(1).await[0];
+    let pair = |kind: &'static str| {
+        let (owner, url) = (owner.clone(), proxy.url());
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let engine = Engine::open(dir.path(), fast()).unwrap();
+            engine.pair(&url, &owner.pairing_code(kind).await).await.unwrap();
+            (engine, dir)
+        }
+    };
+    let (kiosk, _kiosk_dir) = pair("kiosk").await;
+    let mut screens = Vec::new();
+    for _ in 0..3 {
+        screens.push(pair("kds").await);
+    }
+    let online = |engine: &Engine| engine.status().connection == ConnectionState::Online;
+    until("every device is online", Duration::from_secs(20), || {
+        online(&kiosk) && screens.iter().all(|(s, _)| online(s))
+    })
+    .await;
+
+    // A steady stream of orders from the kiosk, through the proxy, for the whole restart.
+    let kiosk = Arc::new(kiosk);
+    let placed = Arc::new(Mutex::new(Vec::<Uuid>::new()));
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let stream = {
+        let (kiosk, placed) = (kiosk.clone(), placed.clone());
+        tokio::spawn(async move {
+            while !*stopped.borrow() {
+                let order = PlaceOrderRequest {
+                    id: ordera_protocol::new_id(),
+                    order_type: OrderType::DineIn,
+                    items: vec![OrderLineRequest { product_id: product, quantity: 1, note: None }],
+                    note: None,
+                };
+                placed.lock().unwrap().push(order.id);
+                kiosk.place_order(order).unwrap();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(40)) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        })
+    };
+
+    // Restart the replicas one after the other, as a deployment does.
+    for (index, addr) in addrs.into_iter().enumerate() {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let status = replicas[index].terminate();
+        assert!(status.success(), "replica {index} did not stop cleanly on SIGTERM: {status}");
+        replicas[index] = start(addr).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    stop.send(true).unwrap();
+    stream.await.unwrap();
+    let placed: Vec<Uuid> = placed.lock().unwrap().clone();
+    assert!(placed.len() >= 40, "the stream placed only {} orders", placed.len());
+
+    // Every order is on the server once, with its own ticket number.
+    until("the kiosk has sent everything", Duration::from_secs(30), || {
+        let status = kiosk.status();
+        status.pending == 0 && status.connection == ConnectionState::Online
+    })
+    .await;
+    assert!(kiosk.rejected().unwrap().is_empty(), "refused: {:?}", kiosk.rejected().unwrap());
+    let page: OrderPage = serde_json::from_value(owner.get("orders?per_page=200").await).unwrap();
+    let on_server: BTreeMap<Uuid, Order> = page.orders.into_iter().map(|o| (o.id, o)).collect();
+    assert_eq!(page.total as usize, placed.len(), "{} placed, {} on the server", placed.len(), page.total);
+    assert!(placed.iter().all(|id| on_server.contains_key(id)), "an order went missing");
+    let numbers: BTreeSet<i64> = on_server.values().map(|o| o.number).collect();
+    assert_eq!(numbers.len(), placed.len(), "one ticket number per order");
+
+    // No kitchen screen is left behind: each is online again and holds exactly the server's orders.
+    for (n, (screen, _)) in screens.iter().enumerate() {
+        until(&format!("kitchen screen {n} shows every order"), Duration::from_secs(30), || {
+            online(screen)
+                && screen
+                    .orders()
+                    .is_ok_and(|orders| orders.into_iter().map(|o| (o.id, o)).collect::<BTreeMap<_, _>>() == on_server)
+        })
+        .await;
+    }
+    kiosk.shutdown().await;
+    for (screen, _) in &screens {
+        screen.shutdown().await;
+    }
+}
