@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
                     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    // This runs inside the request's own Sentry hub (bound by the layer outside).
+                    sentry::configure_scope(|scope| scope.set_tag("request_id", id));
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
@@ -97,6 +99,10 @@ pub fn router(state: AppState) -> Router {
                 .on_request(()),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Each request gets its own Sentry scope (its tags never leak into another's), carrying the
+        // request's method, URL and non-sensitive headers, and a sampled performance transaction.
+        .layer(sentry::integrations::tower::SentryHttpLayer::new().enable_transaction())
+        .layer(sentry::integrations::tower::NewSentryLayer::<Request<axum::body::Body>>::new_from_top())
         .with_state(state)
 }
 

@@ -174,7 +174,10 @@ impl FromRequestParts<AppState> for Auth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token =
             bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>`"))?;
-        authenticate(state, token).await
+        let auth = authenticate(state, token).await?;
+        // Here, in an HTTP request, the scope is the request's own; a sync socket's tasks are not.
+        sentry::configure_scope(|scope| scope.set_tag("tenant", auth.tenant_id));
+        Ok(auth)
     }
 }
 

@@ -72,6 +72,19 @@ pub struct Config {
     #[arg(long, env = "ORDERA_SEND_QUEUE", default_value_t = 256, hide = true)]
     pub send_queue: usize,
 
+    /// Sentry DSN for error reports and performance traces. Without one (or with an empty one) nothing
+    /// is sent anywhere.
+    #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
+    pub sentry_dsn: Option<SecretString>,
+
+    /// The environment Sentry files this instance's reports under.
+    #[arg(long, env = "SENTRY_ENVIRONMENT", default_value = "production")]
+    pub sentry_environment: String,
+
+    /// Share of requests traced for Sentry's performance view, from 0 to 1.
+    #[arg(long, env = "SENTRY_TRACES_SAMPLE_RATE", default_value_t = 0.05)]
+    pub sentry_traces_sample_rate: f32,
+
     /// Create (or refresh) the demo restaurant "Sizzling Bistro - Soho" on start and print its owner login.
     #[arg(long, env = "ORDERA_DEMO")]
     pub demo: bool,
@@ -84,6 +97,11 @@ impl Config {
             Some(url) => url.clone(),
             None => SecretString::from(format!("sqlite://{}", self.data_dir.join("ordera.db").display())),
         }
+    }
+
+    /// The Sentry DSN, if one is set and not empty (compose passes an empty one through).
+    pub fn sentry_dsn(&self) -> Option<&str> {
+        self.sentry_dsn.as_ref().map(|dsn| dsn.expose_secret().trim()).filter(|dsn| !dsn.is_empty())
     }
 
     pub fn session_ttl(&self) -> chrono::Duration {
@@ -110,6 +128,9 @@ impl Config {
             hello_timeout_ms: 1_000,
             idle_timeout_ms: 60_000,
             send_queue: 256,
+            sentry_dsn: None,
+            sentry_environment: "test".to_owned(),
+            sentry_traces_sample_rate: 0.0,
             demo: false,
         }
     }
@@ -136,6 +157,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("log_format", &self.log_format)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("sentry", &self.sentry_dsn().is_some())
             .finish_non_exhaustive()
     }
 }

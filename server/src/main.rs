@@ -1,10 +1,13 @@
 use clap::Parser;
 use ordera_server::{telemetry, Application, Config};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+// Sentry is set up before the async runtime starts, so that its hub reaches every worker thread.
+fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    telemetry::init(config.log_format);
+    let _sentry = telemetry::init(&config);
     tracing::info!(config = ?config, "starting");
-    Application::build(config).await?.run_until_stopped().await
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async { Application::build(config).await?.run_until_stopped().await })
 }

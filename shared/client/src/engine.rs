@@ -337,7 +337,12 @@ async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 shared.set_connection(ConnectionState::Offline, None);
             }
             Err(error) => {
-                tracing::debug!(error = %error, "sync session failed");
+                // A lost connection is everyday life for a tablet; anything else is worth a report.
+                match &error {
+                    Error::Offline(_) => tracing::debug!(error = %error, "sync session ended: offline"),
+                    Error::Gap { .. } => tracing::warn!(error = %error, "sync session restarts from its cursor"),
+                    _ => tracing::error!(error = %error, "sync session failed"),
+                }
                 shared.set_connection(ConnectionState::Offline, Some(error.to_string()));
             }
         }

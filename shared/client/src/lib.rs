@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod engine;
 pub mod error;
+pub mod telemetry;
 
 pub use cache::{Credentials, Menu, OutboxEntry, OutboxState};
 pub use engine::{ConnectionState, Engine, EngineConfig, EngineEvent, SyncStatus};

@@ -94,7 +94,8 @@ fn image_response(engine: &Engine, uri: &tauri::http::Uri) -> Response<Vec<u8>> 
 }
 
 pub fn run() {
-    let _ = tracing_subscriber::fmt().with_env_filter("info").try_init();
+    // Panics and engine errors go to Sentry when SENTRY_DSN is set (tagged kiosk and this version).
+    let _telemetry = ordera_client::telemetry::init(ordera_protocol::DeviceKind::Kiosk, env!("CARGO_PKG_VERSION"));
     tauri::Builder::default()
         .setup(|app| {
             let dir = data_dir(app);
