@@ -67,6 +67,10 @@ impl ServerProcess {
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", "warn")
+            // Only what the test gives it: never an operator's Sentry, database or Redis from the shell.
+            .env_remove("SENTRY_DSN")
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null());
         if let Some(redis) = redis_url {
@@ -163,7 +167,8 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        signal(&self.child, "QUIT");
+        // A fast stop: open sync sockets are not waited for.
+        signal(&self.child, "TERM");
         if wait_exit(&mut self.child, Duration::from_secs(5)).is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();

@@ -113,6 +113,8 @@ impl AppSession {
         let mut driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", format!(":{}", display.number))
+            // The app under test reports to no Sentry but the one a test gives it.
+            .env_remove("SENTRY_DSN")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .spawn()

@@ -1,8 +1,6 @@
 //! Restaurants and the people who run them: sign up, log in and out, who am I, and staff management.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use ordera_protocol::api::{
     CreateUserRequest, ErrorBody, LoginRequest, MeResponse, SessionResponse, SignupRequest, Tenant,
@@ -15,7 +13,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{
-    self, bearer_token, hash_password, token_hash, verify_password, Auth, ManagerAuth, Principal, SESSION_TOKEN_PREFIX,
+    self, bearer_token, hash_password, token_hash, verify_password, Auth, ClientIp, ManagerAuth, Principal,
+    SESSION_TOKEN_PREFIX,
 };
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
@@ -78,14 +77,13 @@ async fn signup(
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(address): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<SessionResponse>> {
     let wrong = ApiError::Unauthorized("wrong e-mail address or password");
     // A malformed address cannot have an account; it gets the same answer as a wrong password.
     let email =
         Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
-    let address = peer.ip();
     state
         .throttle
         .check_login(&email, address)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,6 +20,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+
+use ordera_protocol::api::{ErrorBody, ErrorDetail};
 
 use crate::auth::LoginThrottle;
 use crate::bus::{Bus, LocalBus, RedisBus};
@@ -76,8 +78,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics::track_http))
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // With Sentry on, its panic hook has reported the panic already: log it only when it has not, so
+        // that one panic is one report. The client gets the usual 500.
         .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+            if sentry::Hub::current().client().is_none() {
+                tracing::error!("a request handler panicked");
+            }
+            let detail = ErrorDetail { code: "internal".into(), message: "internal server error".into(), fields: None };
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(ErrorBody { error: detail })).into_response()
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

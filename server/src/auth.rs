@@ -168,6 +168,28 @@ async fn resolve(state: &AppState, token: &str) -> ApiResult<Auth> {
     }
 }
 
+/// The address a request came from, for throttling: the TCP peer, or — when this server runs behind the
+/// deployment's reverse proxy (`--behind-proxy`) — the client address the proxy wrote in `X-Real-IP`.
+/// The header is never believed otherwise, since any client can send it.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .config
+            .behind_proxy
+            .then(|| parts.headers.get("x-real-ip")?.to_str().ok()?.trim().parse::<IpAddr>().ok())
+            .flatten();
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+        forwarded
+            .or(peer)
+            .map(ClientIp)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the server was started without peer addresses")))
+    }
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 

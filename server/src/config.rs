@@ -72,6 +72,11 @@ pub struct Config {
     #[arg(long, env = "ORDERA_SEND_QUEUE", default_value_t = 256, hide = true)]
     pub send_queue: usize,
 
+    /// This server is reached only through the deployment's reverse proxy, which sets `X-Real-IP`: login
+    /// and pairing throttles then count the client's address rather than the proxy's.
+    #[arg(long, env = "ORDERA_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+
     /// Sentry DSN for error reports and performance traces. Without one (or with an empty one) nothing
     /// is sent anywhere.
     #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
@@ -128,6 +133,7 @@ impl Config {
             hello_timeout_ms: 1_000,
             idle_timeout_ms: 60_000,
             send_queue: 256,
+            behind_proxy: false,
             sentry_dsn: None,
             sentry_environment: "test".to_owned(),
             sentry_traces_sample_rate: 0.0,

@@ -2,9 +2,7 @@
 //! for its own token. Managers list devices with their last-seen time and revoke them; a revoked token
 //! stops working on its next request.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ordera_protocol::api::{
     CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse,
@@ -13,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::{self, pairing_code_hash, token_hash, ManagerAuth, DEVICE_TOKEN_PREFIX};
+use crate::auth::{self, pairing_code_hash, token_hash, ClientIp, ManagerAuth, DEVICE_TOKEN_PREFIX};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use crate::store::{now, NewDevice, NewPairingCode};
@@ -68,11 +66,10 @@ async fn create_pairing_code(
 #[tracing::instrument(skip_all)]
 async fn pair(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(address): ClientIp,
     ApiJson(request): ApiJson<PairRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<PairResponse>)> {
     // Guessing codes is throttled per address, like passwords.
-    let address = peer.ip();
     state.throttle.check_pairing(address).map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let token = auth::new_token(DEVICE_TOKEN_PREFIX);
     let device = NewDevice { id: ordera_protocol::new_id(), token_hash: token_hash(&token) };

@@ -14,7 +14,7 @@ use crate::config::{Config, LogFormat};
 pub fn init(config: &Config) -> Option<sentry::ClientInitGuard> {
     let guard = config.sentry_dsn().map(|dsn| {
         let mut options =
-            sentry::ClientOptions::new().traces_sample_rate(config.sentry_traces_sample_rate.clamp(0.0, 1.0));
+            sentry::ClientOptions::new().traces_sample_rate(sample_rate(config.sentry_traces_sample_rate));
         options.dsn = dsn.parse().map_err(|e| eprintln!("ignoring SENTRY_DSN: {e}")).ok();
         options.release = sentry::release_name!();
         options.environment = Some(config.sentry_environment.clone().into());
@@ -51,4 +51,13 @@ where
     BreadcrumbLayer::new()
         .with_filter(tracing_subscriber::filter::filter_fn(|metadata| *metadata.level() == tracing::Level::WARN))
         .and_then(ErrorLayer::new().with_filter(LevelFilter::ERROR))
+}
+
+/// A usable sampling rate: within 0..=1, and 0 for nonsense (the SDK refuses NaN at start).
+fn sample_rate(rate: f32) -> f32 {
+    if rate.is_finite() {
+        rate.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
 }

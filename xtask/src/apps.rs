@@ -106,13 +106,3 @@ pub fn build_uis(release: bool) -> Result<()> {
     }
     Ok(())
 }
-
-/// Builds every app's shell (debug), embedding the UI that [`build_uis`] left in its `dist/`.
-pub fn build_shells() -> Result<()> {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.arg("build").current_dir(root());
-    for (_, package) in APPS {
-        command.args(["-p", package]);
-    }
-    check(command.status(), "cargo build of the app shells")
-}

@@ -6,6 +6,8 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -23,15 +25,24 @@ pub fn ensure_tools() -> Result<()> {
     ensure_apt(&["postgresql-client"], || found("psql"))
 }
 
-/// `docker-compose config` parses and checks the compose file (no Docker daemon needed).
+/// Compose parses and checks the compose file (no Docker daemon needed): Docker's own `docker compose`
+/// where it is installed, Debian's `docker-compose` otherwise.
 pub fn check_compose() -> Result<()> {
-    let output = Command::new("docker-compose")
+    let v2 = Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success());
+    let mut command = if v2 {
+        let mut command = Command::new("docker");
+        command.arg("compose");
+        command
+    } else {
+        Command::new("docker-compose")
+    };
+    let output = command
         .args(["-f", "docker-compose.yml", "config", "--quiet"])
         // The file insists on a password; any value checks the rest.
         .env("POSTGRES_PASSWORD", "compose-check")
         .current_dir(root())
         .output()
-        .context("running docker-compose config")?;
+        .context("running compose config")?;
     if !output.status.success() {
         bail!("docker-compose.yml is not valid:\n{}", String::from_utf8_lossy(&output.stderr));
     }
@@ -43,15 +54,46 @@ fn free_addr() -> Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-fn wait_for(addr: SocketAddr, what: &str) -> Result<()> {
+/// Waits until `addr` accepts connections, failing at once if the process meant to listen there ends.
+fn wait_for(addr: SocketAddr, child: &mut Child, what: &str) -> Result<()> {
     let start = Instant::now();
     while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited while starting ({status})");
+        }
         if start.elapsed() > Duration::from_secs(60) {
             bail!("{what} did not listen on {addr}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     Ok(())
+}
+
+/// The cluster's processes, stopped (SIGTERM, then waited for) however `run` ends.
+#[derive(Default)]
+struct Processes(Vec<(String, Child)>);
+
+impl Processes {
+    fn add(&mut self, name: String, child: Child) -> &mut Child {
+        self.0.push((name, child));
+        &mut self.0.last_mut().expect("just added").1
+    }
+
+    /// The first process that has ended on its own, if any.
+    fn ended(&mut self) -> Option<String> {
+        self.0.iter_mut().find_map(|(name, child)| child.try_wait().ok().flatten().map(|_| name.clone()))
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.0 {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        }
+        for (_, child) in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Creates the cluster's database once.
@@ -108,27 +150,40 @@ pub fn run(rest: &[String]) -> Result<()> {
     let binary = target_dir().join("release").join("ordera-server");
 
     step("starting two replicas and the proxy");
+    // Ctrl-C reaches every process of the terminal; this one then stops the rest in order and drops the
+    // throwaway services, which run in sessions of their own.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = interrupted.clone();
+        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst)).context("handling Ctrl-C")?;
+    }
     let data_dir = root().join("data").join("cluster");
     std::fs::create_dir_all(&data_dir)?;
     let upstreams = [free_addr()?, free_addr()?];
-    let mut children: Vec<(String, Child)> = Vec::new();
+    let mut processes = Processes::default();
     for (index, addr) in upstreams.iter().enumerate() {
         let mut command = Command::new(&binary);
+        // Connection URLs go by environment, not on a command line that `ps` shows.
         command
-            .args(["--addr", &addr.to_string(), "--database-url", &database_url, "--redis-url", &redis.url()])
+            .args(["--addr", &addr.to_string()])
             .arg("--data-dir")
-            .arg(&data_dir);
+            .arg(&data_dir)
+            .env("DATABASE_URL", &database_url)
+            .env("REDIS_URL", redis.url())
+            .env("ORDERA_BEHIND_PROXY", "true");
         // One replica refreshes the demo restaurant (and prints its login); migrations are safe from both.
         if index == 0 {
             command.arg("--demo");
         }
-        children
-            .push((format!("server replica {} on {addr}", index + 1), command.spawn().context("starting a replica")?));
-        wait_for(*addr, "a server replica")?;
+        let name = format!("server replica {} on {addr}", index + 1);
+        let child = processes.add(name.clone(), command.spawn().context("starting a replica")?);
+        wait_for(*addr, child, &name)?;
     }
-    let proxy_dir = target_dir().join("xtask").join("cluster-proxy");
+    // nginx's workers run unprivileged when started as root: its folder must be reachable for them,
+    // which a build folder under a home directory may not be.
+    let proxy_dir = std::env::temp_dir().join(format!("ordera-cluster-proxy-{}", listen.port()));
     let config = proxy_files(&proxy_dir, listen, upstreams)?;
-    let nginx = Command::new("nginx")
+    let nginx = Command::new(nginx())
         .arg("-p")
         .arg(&proxy_dir)
         .arg("-e")
@@ -138,30 +193,36 @@ pub fn run(rest: &[String]) -> Result<()> {
         .stdout(Stdio::null())
         .spawn()
         .context("starting nginx")?;
-    children.push((format!("nginx on {listen}"), nginx));
-    wait_for(listen, "nginx")?;
+    let name = format!("nginx on {listen}");
+    let child = processes.add(name.clone(), nginx);
+    wait_for(listen, child, &name)?;
     println!(
-        "\nOrdera cluster: http://{listen} (nginx) → replicas {} and {}, PostgreSQL {}, Redis {}.\n\
+        "\nOrdera cluster: http://{listen} (nginx) → replicas {} and {}, PostgreSQL database {DATABASE}, Redis.\n\
          Stop a replica with SIGTERM to watch its clients move to the other; Ctrl-C stops everything.",
-        upstreams[0],
-        upstreams[1],
-        database_url,
-        redis.url()
+        upstreams[0], upstreams[1],
     );
 
-    // Runs until one process ends (Ctrl-C ends them all), then stops the rest.
-    let ended = loop {
-        if let Some(index) = children.iter_mut().position(|(_, child)| child.try_wait().is_ok_and(|s| s.is_some())) {
-            break children[index].0.clone();
+    // Runs until Ctrl-C, or until a process ends by itself (then the cluster stops and says so).
+    let outcome = loop {
+        if interrupted.load(Ordering::SeqCst) {
+            break Ok(());
+        }
+        if let Some(name) = processes.ended() {
+            break Err(anyhow::anyhow!("{name} stopped by itself: stopping the cluster"));
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    println!("{ended} stopped: stopping the cluster");
-    for (_, child) in &mut children {
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
-        let _ = child.wait();
-    }
+    println!("stopping the cluster");
+    drop(processes);
     drop(redis);
     drop(postgres);
-    Ok(())
+    outcome
+}
+
+fn nginx() -> PathBuf {
+    ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or("nginx".into())
 }

@@ -8,7 +8,7 @@
 //!   and nginx in front, with the demo restaurant.
 //! - `bench` builds release binaries and runs `ordera-bench` against the same services.
 //!
-//! Plain `std` and `anyhow` only, so that `cargo xtask` builds in seconds on a fresh machine.
+//! Plain `std`, `anyhow` and `ctrlc` only, so that `cargo xtask` builds in seconds on a fresh machine.
 
 mod apps;
 mod cluster;
@@ -152,23 +152,18 @@ fn test(_rest: &[String]) -> Result<()> {
         "cargo clippy",
     )?;
 
-    step("tests");
-    let mut totals = Totals::default();
-    // Every test binary runs even when an earlier one fails, so the total below is the whole picture.
-    let mut workspace = cargo();
-    workspace.args(["test", "--workspace", "--all-targets", "--no-fail-fast"]);
-    let mut outcome = totals.run(workspace, &postgres, &redis);
+    // One selection of packages and features for every build below, so that cargo resolves the
+    // dependencies once and builds them once.
+    let everything = ["--workspace", "--all-targets", "--features", "ordera-e2e/ui"];
+    step("build: every crate, test and app shell (the app tests drive the built shells)");
+    check(cargo().arg("build").args(everything).status(), "cargo build")?;
 
-    step("apps end to end: the built apps under Xvfb, driven over WebDriver");
-    let built = apps::build_shells();
-    if let Err(error) = &built {
-        eprintln!("{error:#}");
-    }
-    let mut ui = cargo();
-    // One app at a time: each owns a display, a driver and a share of the two cores.
-    ui.args(["test", "-p", "ordera-e2e", "--features", "ui", "--test", "kiosk", "--", "--test-threads=1"]);
-    let ui_outcome = built.and_then(|()| totals.run(ui, &postgres, &redis));
-    outcome = outcome.and(ui_outcome);
+    step("tests, the apps' end-to-end tests among them (the built apps under Xvfb, over WebDriver)");
+    let mut totals = Totals::default();
+    let mut tests = cargo();
+    // Every test binary runs even when an earlier one fails, so the total below is the whole picture.
+    tests.arg("test").args(everything).arg("--no-fail-fast");
+    let outcome = totals.run(tests, &postgres, &redis);
     drop(redis);
     drop(postgres);
     let outcome = outcome.and_then(|()| {
@@ -185,7 +180,7 @@ fn test(_rest: &[String]) -> Result<()> {
     outcome
 }
 
-/// Test results added up across several `cargo test` runs.
+/// Test results added up across a `cargo test` run's test binaries.
 #[derive(Default)]
 struct Totals {
     passed: u64,

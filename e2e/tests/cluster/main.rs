@@ -39,7 +39,8 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
     let redis = redis_url();
     let data = tempfile::tempdir().unwrap();
     let addrs = [free_addr(), free_addr()];
-    let start = |addr| ServerProcess::start(&binary, addr, &database.url, Some(&redis), data.path(), &[]);
+    let behind_proxy = [("ORDERA_BEHIND_PROXY", "true".to_owned())];
+    let start = |addr| ServerProcess::start(&binary, addr, &database.url, Some(&redis), data.path(), &behind_proxy);
     let mut replicas = [start(addrs[0]).await, start(addrs[1]).await];
     let proxy = Proxy::start(addrs).await;
 
@@ -72,7 +73,8 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
     let stream = {
         let (kiosk, placed) = (kiosk.clone(), placed.clone());
         tokio::spawn(async move {
-            while !*stopped.borrow() {
+            // At most one page of history (200), so the check below reads every order at once.
+            while !*stopped.borrow() && placed.lock().unwrap().len() < 180 {
                 let order = PlaceOrderRequest {
                     id: ordera_protocol::new_id(),
                     order_type: OrderType::DineIn,
@@ -82,22 +84,54 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
                 placed.lock().unwrap().push(order.id);
                 kiosk.place_order(order).unwrap();
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(40)) => {}
+                    _ = tokio::time::sleep(Duration::from_millis(80)) => {}
                     _ = stopped.changed() => {}
                 }
             }
         })
     };
 
-    // Restart the replicas one after the other, as a deployment does.
+    // Restart the replicas one after the other, as a deployment does. While one is down the proxy sends
+    // everything to the other: requests succeed and the kiosk's orders keep going through.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
     for (index, addr) in addrs.into_iter().enumerate() {
         tokio::time::sleep(Duration::from_millis(800)).await;
         let status = replicas[index].terminate();
         assert!(status.success(), "replica {index} did not stop cleanly on SIGTERM: {status}");
+        for _ in 0..10 {
+            let response = http.get(format!("{}/readyz", proxy.url())).send().await.unwrap();
+            assert!(response.status().is_success(), "the proxy failed a request while replica {index} was down");
+        }
+        let waiting_from = placed.lock().unwrap().len();
+        until(
+            &format!("orders flow through the other replica while replica {index} is down"),
+            Duration::from_secs(20),
+            || {
+                // An order placed after the stop has been acknowledged by the replica still up.
+                let placed = placed.lock().unwrap();
+                placed.len() > waiting_from + 3
+                    && placed[waiting_from..].iter().any(|id| kiosk.order(*id).is_ok_and(|o| o.is_some()))
+            },
+        )
+        .await;
         replicas[index] = start(addr).await;
+        // As a deployment gates on health: the next replica stops only once the proxy uses this one again.
+        let start = Instant::now();
+        loop {
+            let response = http.get(format!("{}/readyz", proxy.url())).send().await.unwrap();
+            let replica = response.headers().get("x-ordera-replica").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if response.status().is_success() && replica == addr.to_string() {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the proxy never sent a request to replica {index} again"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
-    stop.send(true).unwrap();
+    let _ = stop.send(true);
     stream.await.unwrap();
     let placed: Vec<Uuid> = placed.lock().unwrap().clone();
     assert!(placed.len() >= 40, "the stream placed only {} orders", placed.len());

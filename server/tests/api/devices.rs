@@ -138,3 +138,57 @@ both! {
         expect_error(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
     }
 }
+
+/// Behind the deployment's proxy, every request comes from the proxy's address: the throttle counts the
+/// client address the proxy reports, so one guesser does not lock out a whole chain. Without
+/// `--behind-proxy` the header is ignored, since any client could send it.
+#[tokio::test]
+async fn behind_the_proxy_guessing_is_throttled_per_client_not_for_everyone() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.behind_proxy = true).await;
+    let soho = app.restaurant("Soho").await;
+    let guess = |from: &'static str, n: usize| {
+        app.request(reqwest::Method::POST, "devices/pair", None)
+            .header("x-real-ip", from)
+            .json(&json!({"code": format!("GUESS{n:03}")}))
+            .send()
+    };
+    for n in 0..ordera_server::config::LOGIN_FAILURES_PER_ADDRESS {
+        expect_error(guess("127.0.0.7", n).await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    expect_error(guess("127.0.0.7", 0).await.unwrap(), StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    // Another kiosk behind the same proxy still pairs.
+    let code: PairingCodeResponse = expect_json(
+        app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kiosk", "name": "Front"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let paired = app
+        .request(reqwest::Method::POST, "devices/pair", None)
+        .header("x-real-ip", "127.0.0.8")
+        .json(&json!({"code": code.code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paired.status(), StatusCode::CREATED);
+
+    // Not behind a proxy: the header is no way around the throttle.
+    let direct = TestApp::spawn(Backend::Sqlite).await;
+    for n in 0..ordera_server::config::LOGIN_FAILURES_PER_ADDRESS {
+        let spoofed = direct
+            .request(reqwest::Method::POST, "devices/pair", None)
+            .header("x-real-ip", format!("127.0.1.{n}"))
+            .json(&json!({"code": format!("GUESS{n:03}")}))
+            .send()
+            .await
+            .unwrap();
+        expect_error(spoofed, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    let spoofed = direct
+        .request(reqwest::Method::POST, "devices/pair", None)
+        .header("x-real-ip", "127.0.1.200")
+        .json(&json!({"code": "GUESS999"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(spoofed, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+}

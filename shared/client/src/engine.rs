@@ -285,6 +285,9 @@ async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response) ->
     };
     if status == reqwest::StatusCode::UNAUTHORIZED {
         Err(Error::Unauthorized(message))
+    } else if matches!(status.as_u16(), 502..=504) {
+        // A proxy with no server behind it right now (a restart, an outage): as good as offline.
+        Err(Error::Offline(message))
     } else {
         Err(Error::Server(message))
     }

@@ -44,7 +44,8 @@ impl From<rusqlite::Error> for Error {
 
 impl From<reqwest::Error> for Error {
     fn from(error: reqwest::Error) -> Self {
-        if error.is_connect() || error.is_timeout() {
+        // A connection refused, timed out or cut mid-request or mid-body is the network, not the server.
+        if error.is_connect() || error.is_timeout() || error.is_request() || error.is_body() {
             Error::Offline(error.to_string())
         } else {
             Error::Server(error.to_string())

@@ -42,6 +42,14 @@ pub fn init_with(dsn: Option<&str>, kind: DeviceKind, app_version: &str) -> Opti
     guard
 }
 
+/// Sends the reports still queued; for a shell whose process ends without unwinding (Tauri exits the
+/// process from its event loop, so the guard from [`init`] is never dropped).
+pub fn flush() {
+    if let Some(client) = sentry::Hub::current().client() {
+        client.flush(Some(std::time::Duration::from_secs(2)));
+    }
+}
+
 /// Errors become Sentry events; warnings become breadcrumbs that travel with the next one.
 fn sentry_layers<S>() -> impl Layer<S>
 where

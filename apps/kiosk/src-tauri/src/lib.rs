@@ -133,6 +133,11 @@ pub fn run() {
             image_response(&kiosk.engine, request.uri())
         })
         .invoke_handler(tauri::generate_handler![kiosk_start, status, menu, pair, place_order, order])
-        .run(tauri::generate_context!())
-        .expect("the kiosk app failed to start");
+        .build(tauri::generate_context!())
+        .expect("the kiosk app failed to start")
+        .run(|_, event| {
+            if let tauri::RunEvent::Exit = event {
+                ordera_client::telemetry::flush();
+            }
+        });
 }
