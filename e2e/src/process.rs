@@ -132,7 +132,10 @@ impl Proxy {
             ("ORDERA_UPSTREAM_A", upstreams[0].to_string()),
             ("ORDERA_UPSTREAM_B", upstreams[1].to_string()),
         ];
-        let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx");
+        // `cargo test` sets the package's directory at run time too: this clone's, even when the binary
+        // was built from another clone sharing the build cache.
+        let package = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let templates = package.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR"))).join("../deploy/nginx");
         for (template, file) in [("ordera.conf.template", "ordera.conf"), ("local.conf.template", "nginx.conf")] {
             let mut text = std::fs::read_to_string(templates.join(template)).expect("the deployment's nginx templates");
             for (name, value) in &values {

@@ -15,7 +15,7 @@ mod cluster;
 mod services;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 
 use anyhow::{bail, Context, Result};
@@ -44,8 +44,13 @@ fn main() -> Result<()> {
     }
 }
 
+/// The workspace `cargo xtask` was run in. `cargo run` sets CARGO_MANIFEST_DIR for the running binary: a
+/// clone sharing the build cache with another (CI beside a working copy) may run an xtask binary built
+/// from the other clone, whose compile-time directory would point there.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let manifest_dir = manifest_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 pub fn cargo() -> Command {
