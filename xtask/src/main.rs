@@ -90,6 +90,14 @@ fn run(rest: &[String]) -> Result<()> {
     let data_dir = root().join("data");
     step(&format!("starting Ordera on its embedded database in {}", data_dir.display()));
     let extra: Vec<&String> = rest.iter().skip_while(|a| *a == "--").collect();
+    // The apps suggest the address the server listens on (`--addr` among the server's arguments).
+    let addr = extra
+        .iter()
+        .position(|a| *a == "--addr")
+        .and_then(|i| extra.get(i + 1))
+        .map(|a| a.to_string())
+        .or_else(|| std::env::var("ORDERA_ADDR").ok())
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let mut server = Command::new(release.join("ordera-server"))
         .arg("--demo")
         .args(extra)
@@ -103,7 +111,7 @@ fn run(rest: &[String]) -> Result<()> {
             println!("starting the {folder} app; pair it with a code from the admin API (see README)");
             apps.push(
                 Command::new(release.join(package))
-                    .env("ORDERA_SERVER_URL", "http://127.0.0.1:8080")
+                    .env("ORDERA_SERVER_URL", format!("http://{addr}"))
                     .env("ORDERA_KIOSK_DATA_DIR", data_dir.join(folder))
                     .spawn()
                     .with_context(|| format!("starting {package}"))?,
