@@ -201,8 +201,14 @@ fn engine_apply(count: i64) -> Result<Duration> {
         "price": 1095, "allergens": ["gluten", "milk"], "station": "grill", "available": true, "stock": 1000,
         "low_stock_threshold": 10, "position": 0, "image": null
     }))?;
-    let snapshot =
-        Snapshot { cursor: Cursor { epoch: 1, seq: 0 }, tenant, categories: vec![], products: vec![], orders: vec![] };
+    let snapshot = Snapshot {
+        cursor: Cursor { epoch: 1, seq: 0 },
+        tenant,
+        categories: vec![],
+        products: vec![],
+        orders: vec![],
+        refusals: vec![],
+    };
     cache.replace_with_snapshot(&snapshot)?;
     let events: Vec<LoggedEvent> = (1..=count)
         .map(|seq| {

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -119,10 +120,15 @@ impl AppSession {
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver is required for the app tests; `cargo xtask test` installs it");
-        let ready = std::thread::spawn(move || wait_for_port(port, "tauri-driver"));
+        // tauri-driver listens at once but starts WebKitWebDriver behind it; a session asked for before that
+        // one listens is cut without an answer. Both ports must answer first.
+        let ready = std::thread::spawn(move || {
+            wait_for_port(port, "tauri-driver");
+            wait_for_port(native_port, "WebKitWebDriver");
+        });
         if ready.join().is_err() {
             stop(&mut driver);
-            panic!("tauri-driver did not start");
+            panic!("tauri-driver or its WebKitWebDriver did not start");
         }
         let capabilities = json!({
             "browserName": "wry",
@@ -132,13 +138,23 @@ impl AppSession {
         let mut builder = ClientBuilder::native();
         builder.capabilities(capabilities);
         let url = format!("http://127.0.0.1:{port}");
-        let connect = builder.connect(&url);
-        let client = match tokio::time::timeout(PATIENCE, connect).await {
-            Ok(Ok(client)) => client,
-            failed => {
-                stop(&mut driver);
-                panic!("could not start {} under WebDriver: {failed:?}", binary.display());
-            }
+        let deadline = Instant::now() + PATIENCE;
+        let client = loop {
+            let failed = match tokio::time::timeout_at(deadline.into(), builder.connect(&url)).await {
+                Ok(Ok(client)) => break client,
+                // A connection cut before any answer means no session was made (a driver still starting,
+                // as seen on a loaded 2-core machine): asking again is safe. Any answer is final.
+                Ok(Err(
+                    error @ (NewSessionError::Failed(_) | NewSessionError::FailedC(_) | NewSessionError::Lost(_)),
+                )) if Instant::now() < deadline => {
+                    eprintln!("WebDriver cut the new-session request ({error}); asking again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+                failed => failed,
+            };
+            stop(&mut driver);
+            panic!("could not start {} under WebDriver: {failed:?}", binary.display());
         };
         Self { client, driver, _display: display }
     }

@@ -137,7 +137,7 @@ impl Application {
         committals: store::Committals,
     ) -> anyhow::Result<Self> {
         if config.demo {
-            demo::seed(store.as_ref()).await.context("seeding the demo restaurant")?;
+            demo::seed(store.as_ref(), config.pairing_ttl()).await.context("seeding the demo restaurant")?;
         }
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
         let hub = Arc::new(Hub::new(store.clone()));

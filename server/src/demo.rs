@@ -3,11 +3,11 @@
 
 use anyhow::Context;
 use ordera_protocol::api::{CreateCategoryRequest, CreateProductRequest};
-use ordera_protocol::{Allergen, Role};
+use ordera_protocol::{Allergen, DeviceKind, Role};
 
 use crate::auth::hash_password;
 use crate::images;
-use crate::store::{NewTenant, NewUserRow, Store};
+use crate::store::{now, NewPairingCode, NewTenant, NewUserRow, Store};
 
 pub const DEMO_RESTAURANT: &str = "Sizzling Bistro - Soho";
 pub const DEMO_OWNER_EMAIL: &str = "owner@sizzling-bistro.example";
@@ -123,20 +123,43 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
     ]
 }
 
-/// Creates the demo restaurant if it does not exist, and gives its owner a fresh printed password.
-pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
+/// Creates the demo restaurant if it does not exist, gives its owner a fresh printed password, and prints
+/// fresh pairing codes for a kiosk and an admin device, so the apps `cargo xtask run` starts pair at once.
+pub async fn seed(store: &dyn Store, pairing_ttl: chrono::Duration) -> anyhow::Result<()> {
     let password = crate::auth::new_token("demo-")[..17].to_owned();
     let password_hash = hash_password(password.clone()).await?;
-    if let Some(existing) = store.credentials(DEMO_OWNER_EMAIL).await? {
+    let (tenant_id, owner_id) = if let Some(existing) = store.credentials(DEMO_OWNER_EMAIL).await? {
         store.set_password(existing.tenant_id, existing.user.id, &password_hash).await?;
+        (existing.tenant_id, existing.user.id)
     } else {
-        create(store, password_hash).await?;
-    }
+        create(store, password_hash).await?
+    };
     println!("Demo restaurant \"{DEMO_RESTAURANT}\": log in as {DEMO_OWNER_EMAIL} with password {password}");
+    let mut codes = Vec::new();
+    for (kind, name) in [(DeviceKind::Kiosk, "Demo kiosk"), (DeviceKind::Admin, "Demo admin")] {
+        let code = crate::auth::new_pairing_code();
+        store
+            .create_pairing_code(&NewPairingCode {
+                code_hash: crate::auth::pairing_code_hash(&code),
+                tenant_id,
+                kind,
+                name: name.to_owned(),
+                created_by: owner_id,
+                expires_at: now() + pairing_ttl,
+            })
+            .await?;
+        codes.push(format!("{kind} {code}"));
+    }
+    println!(
+        "Pairing codes for the apps (valid {} minutes, once each): {}",
+        pairing_ttl.num_minutes(),
+        codes.join(", ")
+    );
     Ok(())
 }
 
-async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<()> {
+/// Returns the new restaurant's and owner's ids.
+async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<(uuid::Uuid, uuid::Uuid)> {
     let tenant = NewTenant {
         id: ordera_protocol::new_id(),
         name: DEMO_RESTAURANT.to_owned(),
@@ -150,7 +173,7 @@ async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<()> 
         role: Role::Owner,
         password_hash,
     };
-    let (tenant, _) = store.signup(&tenant, &owner).await?;
+    let (tenant, owner) = store.signup(&tenant, &owner).await?;
     for (index, (category_name, colour, items)) in menu().into_iter().enumerate() {
         let request =
             CreateCategoryRequest { name: category_name.to_owned(), position: Some(index as i64), visible: None };
@@ -177,7 +200,7 @@ async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<()> 
             store.set_product_image(tenant.id, product.id, &image).await.context("storing a demo picture")?;
         }
     }
-    Ok(())
+    Ok((tenant.id, owner.id))
 }
 
 /// A 640×480 PNG of a plate on a warm background in the category's colour, its food shape varying by item.

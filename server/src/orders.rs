@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use ordera_protocol::api::ErrorBody;
 use ordera_protocol::orders::{
-    CommandResult, Order, OrderPage, OrderQuery, Outcome, PlaceOrderRequest, StatusChangeRequest,
+    CommandResult, Order, OrderPage, OrderQuery, Outcome, PlaceOrderRequest, RefusedOrder, RefusedQuery,
+    StatusChangeRequest,
 };
 use ordera_protocol::{Currency, DeviceKind};
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +28,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_csv))
         .routes(routes!(get_order))
         .routes(routes!(change_status))
+        .routes(routes!(refused_orders))
+        .routes(routes!(resolve_refusal))
+}
+
+/// Refused orders are for the people who can settle them: staff of any role and admin devices.
+fn front_of_house(auth: &Auth) -> ApiResult<()> {
+    match auth.principal {
+        Principal::User { .. } | Principal::Device { kind: DeviceKind::Admin, .. } => Ok(()),
+        Principal::Device { .. } => Err(ApiError::Forbidden("only staff and admin devices see refused orders")),
+    }
 }
 
 /// Places an order for a kiosk, an admin device or a signed-in user; kitchen screens only work orders.
@@ -95,6 +106,34 @@ async fn change_status(
     ApiJson(request): ApiJson<StatusChangeRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<Order>)> {
     command_response(set_status(&state, &auth, id, &request).await?, StatusCode::OK)
+}
+
+/// Orders a device saved that the server later refused for good (sold out meanwhile): the open ones,
+/// oldest first, or with `all=true` the newest 200 including those settled.
+#[utoipa::path(get, path = "/orders/refused", tag = "orders", security(("bearer" = [])), params(RefusedQuery),
+    responses((status = 200, body = Vec<RefusedOrder>), (status = 403, body = ErrorBody)))]
+async fn refused_orders(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(query): ApiQuery<RefusedQuery>,
+) -> ApiResult<ApiJson<Vec<RefusedOrder>>> {
+    front_of_house(&auth)?;
+    Ok(ApiJson(state.store.refused_orders(auth.tenant_id, query.all).await?))
+}
+
+/// Marks a refused order as settled (the customer was served or refunded). Doing it twice is harmless.
+#[utoipa::path(post, path = "/orders/refused/{id}/resolve", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the refused order's id")),
+    responses((status = 200, body = RefusedOrder), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn resolve_refusal(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<RefusedOrder>> {
+    front_of_house(&auth)?;
+    let refusal = state.store.resolve_refusal(auth.tenant_id, id).await?;
+    tracing::info!(tenant = %auth.tenant_id, order = %id, "refused order settled");
+    Ok(ApiJson(refusal))
 }
 
 #[utoipa::path(get, path = "/orders/{id}", tag = "orders", security(("bearer" = [])),

@@ -112,7 +112,7 @@ fn run(rest: &[String]) -> Result<()> {
             apps.push(
                 Command::new(release.join(package))
                     .env("ORDERA_SERVER_URL", format!("http://{addr}"))
-                    .env("ORDERA_KIOSK_DATA_DIR", data_dir.join(folder))
+                    .env(format!("ORDERA_{}_DATA_DIR", folder.to_uppercase()), data_dir.join(folder))
                     .spawn()
                     .with_context(|| format!("starting {package}"))?,
             );

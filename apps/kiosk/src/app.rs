@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use ordera_protocol::api::Product;
 use ordera_protocol::device::{ConnectionState, IpcError, Menu, OutboxEntry, SyncStatus};
-use ordera_protocol::orders::{Order, OrderLineRequest};
+use ordera_protocol::orders::{short_reference, Order, OrderLineRequest};
 use ordera_protocol::{Money, OrderType};
 use ordera_ui::ipc::NoArgs;
 use ordera_ui::{call, listen, money, Badge, Button, ButtonKind, ConnectionPill, Dialog};
@@ -731,7 +731,11 @@ fn confirmation(
             <>
                 <h2>{ "Sorry — we could not take this order" }</h2>
                 <p class="error" id="refused">{ reason.to_owned() }</p>
-                <p>{ "Please ask a member of staff." }</p>
+                <p>
+                    { "Please ask a member of staff, with your reference " }
+                    <strong>{ format!("#{}", short_reference(entry.command_id)) }</strong>
+                    { ": they can see this order." }
+                </p>
             </>
         },
         (Some(order), None) => html! {
@@ -744,7 +748,7 @@ fn confirmation(
         (None, None) if offline => html! {
             <>
                 <h2 id="saved-offline">{ "Order saved — it will be sent to the kitchen as soon as the connection returns" }</h2>
-                <p>{ "Your reference is " }<strong id="local-reference">{ format!("#{}", entry.seq) }</strong></p>
+                <p>{ "Your reference is " }<strong id="local-reference">{ format!("#{}", short_reference(entry.command_id)) }</strong></p>
                 <p>{ "Show it at the counter if you are asked." }</p>
             </>
         },

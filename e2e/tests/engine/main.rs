@@ -110,16 +110,21 @@ fn settled(engine: &Engine) -> bool {
 async fn converged(world: &World, engines: &[&Engine]) -> Snapshot {
     let start = std::time::Instant::now();
     loop {
-        let truth = world.snapshot().await;
-        let all = engines.iter().all(|engine| {
-            settled(engine)
-                && engine
-                    .menu()
-                    .map(|m| m.products == truth.products && m.categories == truth.categories)
-                    .unwrap_or(false)
-        });
-        if all {
-            return truth;
+        // Settled first, then the truth: every command acknowledged before the snapshot is read is in it.
+        // Read the other way round, the last commands could be acknowledged while the snapshot is on its
+        // way, and it would lack orders the server does have.
+        if engines.iter().all(|engine| settled(engine)) {
+            let truth = world.snapshot().await;
+            let all = engines.iter().all(|engine| {
+                settled(engine)
+                    && engine
+                        .menu()
+                        .map(|m| m.products == truth.products && m.categories == truth.categories)
+                        .unwrap_or(false)
+            });
+            if all {
+                return truth;
+            }
         }
         assert!(
             start.elapsed() < Duration::from_secs(60),

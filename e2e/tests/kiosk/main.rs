@@ -11,7 +11,7 @@ use fantoccini::key::Key;
 use ordera_e2e::proxy::Proxy;
 use ordera_e2e::server::{Owner, TestServer};
 use ordera_e2e::webview::{app_binary, artifacts, AppSession};
-use ordera_protocol::orders::OrderPage;
+use ordera_protocol::orders::{short_reference, OrderPage};
 use ordera_protocol::{Currency, Money, OrderType};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -224,6 +224,7 @@ async fn a_customer_orders_two_dishes_with_a_note_then_orders_again_offline_and_
     assert_eq!(offline.items[0].name, "Halloumi Burger");
     assert_eq!(offline.items[0].note, "extra chilli jam");
     assert_eq!(offline.order_type, OrderType::DineIn, "eat in is the default");
+    assert_eq!(reference, format!("#{}", short_reference(offline.id)), "staff find the order by the reference shown");
 
     kiosk.quit().await;
 }

@@ -10,7 +10,7 @@ use ordera_protocol::api::{
     Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant,
     TenantChanges, User, UserChanges,
 };
-use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction};
+use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction};
 use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
 use ordera_protocol::{Allergen, DeviceKind, OrderStatus, OrderType, Role};
 use sqlx::types::Json;
@@ -111,6 +111,11 @@ pub trait Store: Send + Sync + 'static {
         reason: Option<String>,
     ) -> ApiResult<CommandResult>;
     async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order>;
+    /// Orders devices saved that were refused for good: the open ones, oldest first, or (`all`) the newest
+    /// 200 of any kind.
+    async fn refused_orders(&self, tenant_id: Uuid, all: bool) -> ApiResult<Vec<RefusedOrder>>;
+    /// Marks a refused order as settled by staff; settling it again changes nothing.
+    async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder>;
     /// A page of history, newest first, and the number of orders matching the filter.
     async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)>;
 
@@ -389,6 +394,35 @@ impl OrderRow {
             cancelled_at: self.cancelled_at,
             cancel_reason: self.cancel_reason,
             updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RefusedRow {
+    id: Uuid,
+    device_id: Option<Uuid>,
+    device_name: Option<String>,
+    reason: String,
+    order_type: String,
+    items: Json<Vec<RefusedItem>>,
+    note: String,
+    refused_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl RefusedRow {
+    fn into_refusal(self) -> ApiResult<RefusedOrder> {
+        Ok(RefusedOrder {
+            id: self.id,
+            device_id: self.device_id,
+            device_name: self.device_name,
+            reason: self.reason,
+            order_type: self.order_type.parse().map_err(|_| corrupt("order type", &self.order_type))?,
+            items: self.items.0,
+            note: self.note,
+            refused_at: self.refused_at,
+            resolved_at: self.resolved_at,
         })
     }
 }

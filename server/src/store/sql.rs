@@ -15,6 +15,8 @@ pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
 pub(super) const TENANT_COLUMNS: &str = "id, name, timezone, currency, created_at";
 pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
      placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at";
+pub(super) const REFUSED_COLUMNS: &str =
+    "id, device_id, device_name, reason, order_type, items, note, refused_at, resolved_at";
 pub(super) const PRODUCT_SELECT: &str = "SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, \
      p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, \
      i.width AS image_width, i.height AS image_height \
@@ -29,7 +31,9 @@ macro_rules! sql_store {
                 TenantChanges, User, UserChanges,
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
-            use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, StatusAction, Transition};
+            use ordera_protocol::orders::{
+                CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, Transition,
+            };
             use ordera_protocol::sync::{Cursor, Snapshot};
             use ordera_protocol::{FieldErrors, Money, OrderStatus, Role};
             use sqlx::types::Json;
@@ -37,12 +41,13 @@ macro_rules! sql_store {
 
             use $crate::error::{ApiError, ApiResult};
             use $crate::store::sql::{
-                CATEGORY_COLUMNS, DEVICE_COLUMNS, ORDER_COLUMNS, PRODUCT_SELECT, TENANT_COLUMNS, USER_COLUMNS,
+                CATEGORY_COLUMNS, DEVICE_COLUMNS, ORDER_COLUMNS, PRODUCT_SELECT, REFUSED_COLUMNS, TENANT_COLUMNS,
+                USER_COLUMNS,
             };
             use $crate::store::{
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
-                TokenOwner, UserRow, Committed, OrderFilter, OrderRow, SnapshotScope, like_pattern,
+                TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, SnapshotScope, like_pattern,
             };
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -92,6 +97,77 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await?;
                     Ok(())
+                }
+
+                /// Refuses `order` for good. A device's order is kept for staff (once, however often the device
+                /// sends it again) and announced to the restaurant's screens: a customer may be waiting for
+                /// it. Anyone else is told why at once and nothing is kept.
+                async fn refuse(
+                    &self,
+                    mut tx: Tx,
+                    tenant_id: Uuid,
+                    device_id: Option<Uuid>,
+                    order: &NewOrder,
+                    reason: String,
+                ) -> ApiResult<CommandResult> {
+                    let Some(device_id) = device_id else {
+                        return Ok(CommandResult::rejected(reason, None));
+                    };
+                    let device_name: Option<String> =
+                        sqlx::query_scalar("SELECT name FROM devices WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(device_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let mut items = Vec::with_capacity(order.lines.len());
+                    for line in &order.lines {
+                        let name: Option<String> =
+                            sqlx::query_scalar("SELECT name FROM products WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(line.product_id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        items.push(RefusedItem {
+                            product_id: line.product_id,
+                            name,
+                            quantity: line.quantity,
+                            note: line.note.clone(),
+                        });
+                    }
+                    let refusal = RefusedOrder {
+                        id: order.id,
+                        device_id: Some(device_id),
+                        device_name,
+                        reason: reason.clone(),
+                        order_type: order.order_type,
+                        items,
+                        note: order.note.clone(),
+                        refused_at: now(),
+                        resolved_at: None,
+                    };
+                    let inserted = sqlx::query(
+                        "INSERT INTO refused_orders (tenant_id, id, device_id, device_name, reason, order_type, \
+                         items, note, refused_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (tenant_id, id) DO NOTHING",
+                    )
+                    .bind(tenant_id)
+                    .bind(refusal.id)
+                    .bind(device_id)
+                    .bind(&refusal.device_name)
+                    .bind(&refusal.reason)
+                    .bind(refusal.order_type.as_str())
+                    .bind(Json(&refusal.items))
+                    .bind(&refusal.note)
+                    .bind(refusal.refused_at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let mut events = Vec::new();
+                    if inserted == 1 {
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::RefusalUpserted { refusal }).await?;
+                    }
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(CommandResult::rejected(reason, None))
                 }
 
                 async fn tenant_in(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<Tenant> {
@@ -818,15 +894,14 @@ macro_rules! sql_store {
                         let product = match Self::product_in(&mut tx, tenant_id, line.product_id).await {
                             Ok(product) => product,
                             Err(ApiError::NotFound(_)) => {
-                                return Ok(CommandResult::rejected(
-                                    "an item on this order is no longer on the menu",
-                                    None,
-                                ))
+                                let reason = "an item on this order is no longer on the menu".to_owned();
+                                return self.refuse(tx, tenant_id, device_id, order, reason).await;
                             }
                             Err(error) => return Err(error),
                         };
                         if !product.orderable() {
-                            return Ok(CommandResult::rejected(format!("{} is sold out", product.name), None));
+                            let reason = format!("{} is sold out", product.name);
+                            return self.refuse(tx, tenant_id, device_id, order, reason).await;
                         }
                         let quantity = match wanted.iter_mut().find(|(id, _)| *id == product.id) {
                             Some((_, quantity)) => {
@@ -840,10 +915,8 @@ macro_rules! sql_store {
                         };
                         if let Some(stock) = product.stock {
                             if quantity > stock {
-                                return Ok(CommandResult::rejected(
-                                    format!("only {stock} {} left", product.name),
-                                    None,
-                                ));
+                                let reason = format!("only {stock} {} left", product.name);
+                                return self.refuse(tx, tenant_id, device_id, order, reason).await;
                             }
                         }
                         let item = OrderItem {
@@ -986,6 +1059,47 @@ macro_rules! sql_store {
                     Self::order_in(&mut tx, tenant_id, id).await?.ok_or(ApiError::NotFound("order"))
                 }
 
+                async fn refused_orders(&self, tenant_id: Uuid, all: bool) -> ApiResult<Vec<RefusedOrder>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let query = if all {
+                        format!("SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 \
+                                 ORDER BY refused_at DESC, id DESC LIMIT 200")
+                    } else {
+                        format!("SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 \
+                                 AND resolved_at IS NULL ORDER BY refused_at, id")
+                    };
+                    let rows: Vec<RefusedRow> = sqlx::query_as(&query).bind(tenant_id).fetch_all(&mut *tx).await?;
+                    rows.into_iter().map(RefusedRow::into_refusal).collect()
+                }
+
+                async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let row: Option<RefusedRow> = sqlx::query_as(&format!(
+                        "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let mut refusal = row.ok_or(ApiError::NotFound("refused order"))?.into_refusal()?;
+                    if refusal.resolved_at.is_some() {
+                        return Ok(refusal);
+                    }
+                    let at = now();
+                    sqlx::query("UPDATE refused_orders SET resolved_at = $3 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant_id)
+                        .bind(id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    refusal.resolved_at = Some(at);
+                    let mut events = Vec::new();
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::RefusalUpserted { refusal: refusal.clone() })
+                        .await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(refusal)
+                }
+
                 async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
                     let mut tx = self.scoped_read(tenant_id).await?;
                     const WHERE: &str = "WHERE tenant_id = $1 \
@@ -1056,12 +1170,23 @@ macro_rules! sql_store {
                         .fetch_all(&mut *tx)
                         .await?,
                     };
+                    let refusals: Vec<RefusedRow> = match scope {
+                        SnapshotScope::Kitchen => sqlx::query_as(&format!(
+                            "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 \
+                             AND resolved_at IS NULL ORDER BY refused_at, id"
+                        ))
+                        .bind(tenant_id)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                        SnapshotScope::Kiosk { .. } => Vec::new(),
+                    };
                     Ok(Snapshot {
                         cursor: Cursor { epoch, seq },
                         tenant,
                         categories,
                         products: products.into_iter().map(Product::from).collect(),
                         orders: orders.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?,
+                        refusals: refusals.into_iter().map(RefusedRow::into_refusal).collect::<ApiResult<Vec<_>>>()?,
                     })
                 }
 

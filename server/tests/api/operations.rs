@@ -77,6 +77,7 @@ both! {
             "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair", "/api/v1/devices/{id}/revoke",
             "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder", "/api/v1/products",
             "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}", "/api/v1/menu",
+            "/api/v1/orders/refused", "/api/v1/orders/refused/{id}/resolve",
         ] {
             assert!(paths.contains_key(path), "{path} is missing from the OpenAPI document");
         }
@@ -85,9 +86,9 @@ both! {
     }
 
     async fn the_demo_restaurant_is_seeded_once_with_pictures_and_a_fresh_password(app: TestApp) {
-        seed(app.store.as_ref()).await.unwrap();
+        seed(app.store.as_ref(), chrono::Duration::minutes(10)).await.unwrap();
         // A second start finds it and only renews the password.
-        seed(app.store.as_ref()).await.unwrap();
+        seed(app.store.as_ref(), chrono::Duration::minutes(10)).await.unwrap();
         let credentials = app.store.credentials(DEMO_OWNER_EMAIL).await.unwrap().expect("the demo owner");
         let tenant = app.store.tenant(credentials.tenant_id).await.unwrap();
         assert_eq!(tenant.name, DEMO_RESTAURANT);
@@ -130,6 +131,19 @@ async fn the_demo_login_printed_on_start_works() {
     .await
     .expect("the demo login within a minute");
     let password = line.rsplit(' ').next().unwrap().to_owned();
+    // Then fresh pairing codes for the apps: "…: kiosk K7MQ-2XFD, admin 3HJP-QW7C".
+    let codes = lines.next_line().await.unwrap().expect("the pairing codes");
+    let codes: Vec<(String, String)> = codes
+        .rsplit(": ")
+        .next()
+        .unwrap()
+        .split(", ")
+        .map(|pair| {
+            let (kind, code) = pair.split_once(' ').expect("kind and code");
+            (kind.to_owned(), code.to_owned())
+        })
+        .collect();
+    assert_eq!(codes.iter().map(|(kind, _)| kind.as_str()).collect::<Vec<_>>(), ["kiosk", "admin"]);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let mut session = None;
@@ -154,6 +168,15 @@ async fn the_demo_login_printed_on_start_works() {
     .await;
     assert_eq!(menu.tenant.name, DEMO_RESTAURANT);
     assert_eq!(menu.products.len(), 20);
+    // The printed codes pair the apps.
+    for (kind, code) in &codes {
+        let paired: ordera_protocol::api::PairResponse = expect_json(
+            client.post(format!("{base}/devices/pair")).json(&serde_json::json!({"code": code})).send().await.unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(paired.device.kind.to_string(), *kind);
+    }
     assert!(dir.path().join("ordera.db").exists(), "the embedded database lives in the data dir");
     child.kill().await.unwrap();
 }

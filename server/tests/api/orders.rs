@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
 use ordera_protocol::api::Product;
-use ordera_protocol::orders::{HourlyBucket, Order, OrderPage, ReportSummary, TopProduct};
-use ordera_protocol::sync::Event;
+use ordera_protocol::orders::{HourlyBucket, Order, OrderPage, RefusedOrder, ReportSummary, TopProduct};
+use ordera_protocol::sync::{Event, Snapshot};
 use ordera_protocol::{DeviceKind, Money, OrderStatus, OrderType};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -323,5 +323,75 @@ both! {
         assert_eq!(top.iter().map(|t| (t.name.as_str(), t.quantity)).collect::<Vec<_>>(), [("Fries", 4), ("Smash Burger", 2)]);
         expect_error(app.get("reports/top-products?limit=0", &k.restaurant.token).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         expect_error(app.get("reports/summary", &k.kiosk).await, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    async fn a_device_order_refused_for_good_waits_for_staff_until_settled(app: TestApp) {
+        let k = kitchen(&app).await;
+        let id = Uuid::now_v7();
+        let body = json!({"id": id, "order_type": "dine_in", "note": "birthday",
+            "items": [{"product_id": k.burger.id, "quantity": 11, "note": "no onions"}, {"product_id": k.fries.id, "quantity": 1}]});
+        // Refused, and sent again after a timeout: refused again, kept once.
+        for _ in 0..2 {
+            let error = expect_error(app.post("orders", Some(&k.kiosk), &body).await, StatusCode::CONFLICT, "conflict").await;
+            assert!(error.error.message.contains("only 10 Smash Burger left"), "{error:?}");
+        }
+        // A person placing an order hears the reason at once; nothing is kept for them.
+        expect_error(app.post("orders", Some(&k.restaurant.token), &order_body(Uuid::now_v7(), &[(k.burger.id, 11)])).await, StatusCode::CONFLICT, "conflict").await;
+
+        let open: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &k.restaurant.token).await, StatusCode::OK).await;
+        assert_eq!(open.len(), 1, "{open:?}");
+        let refused = &open[0];
+        assert_eq!(refused.id, id);
+        assert_eq!(refused.reason, "only 10 Smash Burger left");
+        assert_eq!(refused.device_name.as_deref(), Some("Test kiosk"));
+        assert_eq!(refused.order_type, OrderType::DineIn);
+        assert_eq!(refused.note, "birthday");
+        assert_eq!(refused.items.len(), 2);
+        assert_eq!((refused.items[0].name.as_deref(), refused.items[0].quantity, refused.items[0].note.as_str()), (Some("Smash Burger"), 11, "no onions"));
+        assert!(refused.resolved_at.is_none());
+        assert_eq!(stock(&app, &k).await, Some(10), "a refused order takes no stock");
+
+        // Staff of any role and admin devices see it; kiosks and kitchen screens may not; kitchen and admin
+        // snapshots carry it, a kiosk's does not.
+        let (_, staff) = app.user(&k.restaurant, "staff").await;
+        let admin = app.pair(&k.restaurant, DeviceKind::Admin).await.token;
+        for token in [&staff, &admin] {
+            let seen: Vec<RefusedOrder> = expect_json(app.get("orders/refused", token).await, StatusCode::OK).await;
+            assert_eq!(seen, open);
+        }
+        for token in [&k.kiosk, &k.kds] {
+            expect_error(app.get("orders/refused", token).await, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        let snapshot: Snapshot = expect_json(app.get("sync/snapshot", &admin).await, StatusCode::OK).await;
+        assert_eq!(snapshot.refusals, open);
+        let snapshot: Snapshot = expect_json(app.get("sync/snapshot", &k.kiosk).await, StatusCode::OK).await;
+        assert!(snapshot.refusals.is_empty());
+
+        // Another restaurant cannot see or settle it.
+        let other = app.restaurant("Elsewhere").await;
+        let theirs: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &other.token).await, StatusCode::OK).await;
+        assert!(theirs.is_empty());
+        expect_error(app.post(&format!("orders/refused/{id}/resolve"), Some(&other.token), &json!({})).await, StatusCode::NOT_FOUND, "not_found").await;
+        expect_error(app.post(&format!("orders/refused/{}/resolve", Uuid::now_v7()), Some(&staff), &json!({})).await, StatusCode::NOT_FOUND, "not_found").await;
+        expect_error(app.post(&format!("orders/refused/{id}/resolve"), Some(&k.kiosk), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+
+        // Staff settle it, once: doing it again changes nothing.
+        let settled: RefusedOrder = expect_json(app.post(&format!("orders/refused/{id}/resolve"), Some(&staff), &json!({})).await, StatusCode::OK).await;
+        let at = settled.resolved_at.expect("settled");
+        let again: RefusedOrder = expect_json(app.post(&format!("orders/refused/{id}/resolve"), Some(&admin), &json!({})).await, StatusCode::OK).await;
+        assert_eq!(again.resolved_at, Some(at));
+        let open: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &staff).await, StatusCode::OK).await;
+        assert!(open.is_empty());
+        let all: Vec<RefusedOrder> = expect_json(app.get("orders/refused?all=true", &staff).await, StatusCode::OK).await;
+        assert_eq!(all, [settled]);
+
+        // Every screen heard it twice: refused, then settled.
+        let events = app.store.events_since(k.restaurant.tenant.id, 0, 1000).await.unwrap();
+        let heard: Vec<bool> = events.iter().filter_map(|e| match &e.event {
+            Event::RefusalUpserted { refusal } if refusal.id == id => Some(refusal.resolved_at.is_some()),
+            _ => None,
+        }).collect();
+        assert_eq!(heard, [false, true]);
+        assert_eq!(events.iter().filter(|e| matches!(e.event, Event::OrderUpserted { .. })).count(), 0);
     }
 }

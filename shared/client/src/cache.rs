@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use ordera_protocol::api::{Category, Device, Product, Tenant};
 pub use ordera_protocol::device::{Menu, OutboxEntry, OutboxState};
-use ordera_protocol::orders::{CommandResult, Order, Outcome};
+use ordera_protocol::orders::{CommandResult, Order, Outcome, RefusedOrder};
 use ordera_protocol::sync::{ClientMessage, Cursor, Event, LoggedEvent, Snapshot};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,10 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/client/0001_cache.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/client/0001_cache.sql"),
+    include_str!("../../../migrations/client/0002_refusals.sql"),
+];
 
 /// What the device needs to talk to its server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +38,7 @@ pub struct Credentials {
 pub struct Changes {
     pub catalog: bool,
     pub orders: bool,
+    pub refusals: bool,
     /// This device itself was revoked.
     pub revoked: bool,
 }
@@ -111,7 +115,9 @@ impl Cache {
     /// is kept: commands made offline are not thrown away by re-pairing.
     pub fn set_credentials(&mut self, credentials: &Credentials, tenant: &Tenant) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM meta;")?;
+        tx.execute_batch(
+            "DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM refusals; DELETE FROM meta;",
+        )?;
         Self::set_meta(&tx, "credentials", credentials)?;
         Self::set_meta(&tx, "tenant", tenant)?;
         tx.commit()?;
@@ -151,7 +157,10 @@ impl Cache {
     /// Replaces menu and orders with a snapshot and sets the cursor to its position, in one transaction.
     pub fn replace_with_snapshot(&mut self, snapshot: &Snapshot) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM categories; DELETE FROM products; DELETE FROM orders;")?;
+        tx.execute_batch("DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM refusals;")?;
+        for refusal in &snapshot.refusals {
+            Self::upsert_refusal(&tx, refusal)?;
+        }
         for category in &snapshot.categories {
             Self::upsert_category(&tx, category)?;
         }
@@ -206,6 +215,10 @@ impl Cache {
                     Self::upsert_order(&tx, order)?;
                     changes.orders = true;
                 }
+                Event::RefusalUpserted { refusal } => {
+                    Self::upsert_refusal(&tx, refusal)?;
+                    changes.refusals = true;
+                }
                 Event::DeviceRevoked { id } => changes.revoked |= Some(*id) == own_device,
                 Event::DeviceUpserted { .. } => {}
             }
@@ -246,8 +259,41 @@ impl Cache {
         Ok(())
     }
 
+    /// Keeps an open refusal; a settled one leaves the cache.
+    fn upsert_refusal(tx: &Transaction<'_>, refusal: &RefusedOrder) -> Result<()> {
+        if refusal.resolved_at.is_some() {
+            tx.execute("DELETE FROM refusals WHERE id = ?1", [refusal.id.to_string()])?;
+        } else {
+            tx.execute(
+                "INSERT INTO refusals (id, refused_at, body) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                params![refusal.id.to_string(), refusal.refused_at.to_rfc3339(), json(refusal)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Records a refusal as the server answered it (a settle made from this device), without waiting for
+    /// its event.
+    pub fn store_refusal(&mut self, refusal: &RefusedOrder) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        Self::upsert_refusal(&tx, refusal)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     // -----------------------------------------------------------------------------------------------------
     // Reads
+
+    /// Refused orders nobody has settled yet, oldest first.
+    pub fn refusals(&self) -> Result<Vec<RefusedOrder>> {
+        let mut refusals = Vec::new();
+        let mut statement = self.conn.prepare("SELECT body FROM refusals ORDER BY refused_at, id")?;
+        for body in statement.query_map([], |row| row.get::<_, String>(0))? {
+            refusals.push(parse(&body?)?);
+        }
+        Ok(refusals)
+    }
 
     pub fn menu(&self) -> Result<Menu> {
         let tenant = self.get_meta("tenant")?;
@@ -446,6 +492,7 @@ mod tests {
 
     fn snapshot(seq: i64) -> Snapshot {
         Snapshot {
+            refusals: vec![],
             cursor: Cursor { epoch: 1, seq },
             tenant: tenant(),
             categories: vec![],
@@ -503,5 +550,38 @@ mod tests {
         assert_eq!(rejected[0].reason.as_deref(), Some("sold out"));
         cache.dismiss(ids[0]).unwrap();
         assert!(cache.rejected().unwrap().is_empty());
+    }
+
+    fn refusal(n: u128, resolved: bool) -> RefusedOrder {
+        RefusedOrder {
+            id: Uuid::from_u128(n),
+            device_id: None,
+            device_name: Some("Kiosk by the door".into()),
+            reason: "Cola is sold out".into(),
+            order_type: OrderType::Takeaway,
+            items: vec![],
+            note: String::new(),
+            refused_at: Utc::now(),
+            resolved_at: resolved.then(Utc::now),
+        }
+    }
+
+    #[test]
+    fn refusals_come_with_the_snapshot_and_leave_when_settled() {
+        let mut cache = Cache::open_in_memory().unwrap();
+        let mut start = snapshot(10);
+        start.refusals = vec![refusal(1, false)];
+        cache.replace_with_snapshot(&start).unwrap();
+        assert_eq!(cache.refusals().unwrap(), start.refusals);
+        let page = [
+            logged(11, Event::RefusalUpserted { refusal: refusal(2, false) }),
+            logged(12, Event::RefusalUpserted { refusal: refusal(1, true) }),
+        ];
+        let changes = cache.apply(&page, None).unwrap();
+        assert!(changes.refusals && !changes.orders && !changes.catalog);
+        let open: Vec<Uuid> = cache.refusals().unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(open, [Uuid::from_u128(2)], "the settled one left, the new one came");
+        cache.store_refusal(&refusal(2, true)).unwrap();
+        assert!(cache.refusals().unwrap().is_empty());
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::{ErrorBody, PairRequest, PairResponse};
-use ordera_protocol::orders::{Order, Outcome, PlaceOrderRequest, StatusAction, StatusChangeRequest};
+use ordera_protocol::orders::{Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest};
 use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
 use rand::Rng;
 use serde::Deserialize;
@@ -239,6 +239,29 @@ impl Engine {
         Ok(())
     }
 
+    /// Orders the server refused for good that nobody has settled yet, oldest first (admin and kitchen
+    /// devices; a kiosk sees its own refusals in [`Engine::rejected`]).
+    pub fn refusals(&self) -> Result<Vec<RefusedOrder>> {
+        self.shared.cache().refusals()
+    }
+
+    /// Tells the server a refused order has been settled (the customer served or refunded). This needs the
+    /// connection: settling is a person's decision, made while they look at the current list.
+    pub async fn resolve_refusal(&self, id: Uuid) -> Result<RefusedOrder> {
+        let credentials = self.shared.cache().credentials()?.ok_or(Error::NotPaired)?;
+        let response = self
+            .shared
+            .http
+            .post(format!("{}/api/v1/orders/refused/{id}/resolve", credentials.server_url))
+            .bearer_auth(&credentials.token)
+            .send()
+            .await?;
+        let refusal: RefusedOrder = read_json(response).await?;
+        self.shared.cache().store_refusal(&refusal)?;
+        self.shared.emit(EngineEvent::RefusalsChanged);
+        Ok(refusal)
+    }
+
     fn enqueue(&self, command_id: Uuid, message: ClientMessage) -> Result<OutboxEntry> {
         if self.shared.cache().credentials()?.is_none() {
             return Err(Error::NotPaired);
@@ -412,6 +435,7 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
         shared.cache().replace_with_snapshot(&snapshot)?;
         shared.emit(EngineEvent::CatalogChanged);
         shared.emit(EngineEvent::OrdersChanged);
+        shared.emit(EngineEvent::RefusalsChanged);
     }
     // Photos missing from disk (a first start, an interrupted download) are fetched on every connection.
     tokio::spawn(fetch_images(shared.clone(), credentials.clone()));
@@ -460,6 +484,9 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
                                 }
                                 if changes.orders {
                                     shared.emit(EngineEvent::OrdersChanged);
+                                }
+                                if changes.refusals {
+                                    shared.emit(EngineEvent::RefusalsChanged);
                                 }
                                 if changes.revoked {
                                     return Ok(SessionEnd::Unauthorized("this device has been revoked".into()));

@@ -39,16 +39,25 @@ pub struct SyncStatus {
 pub enum EngineEvent {
     CatalogChanged,
     OrdersChanged,
-    ConnectionChanged { status: SyncStatus },
-    CommandRejected { command_id: Uuid, reason: String },
+    /// Refused orders waiting for staff changed (one arrived or was settled).
+    RefusalsChanged,
+    ConnectionChanged {
+        status: SyncStatus,
+    },
+    CommandRejected {
+        command_id: Uuid,
+        reason: String,
+    },
 }
 
 impl EngineEvent {
-    /// The Tauri event name: `catalog-changed`, `orders-changed`, `connection-changed`, `command-rejected`.
+    /// The Tauri event name: `catalog-changed`, `orders-changed`, `refusals-changed`, `connection-changed`,
+    /// `command-rejected`.
     pub fn name(&self) -> &'static str {
         match self {
             EngineEvent::CatalogChanged => "catalog-changed",
             EngineEvent::OrdersChanged => "orders-changed",
+            EngineEvent::RefusalsChanged => "refusals-changed",
             EngineEvent::ConnectionChanged { .. } => "connection-changed",
             EngineEvent::CommandRejected { .. } => "command-rejected",
         }

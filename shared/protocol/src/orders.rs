@@ -267,6 +267,54 @@ impl CommandResult {
     }
 }
 
+/// The short reference a customer is given for an order the device saved before the server numbered it
+/// ("3F9A2C"), and by which staff find it: the last six hex digits of the order's id, which are random in a
+/// UUIDv7, so two orders of one day practically never share one.
+pub fn short_reference(order_id: Uuid) -> String {
+    let hex = order_id.simple().to_string();
+    hex[hex.len() - 6..].to_uppercase()
+}
+
+/// An order a device took and saved, that the server later refused for good (a dish sold out meanwhile, a
+/// product taken off the menu). The customer may be waiting with the device's reference, so staff see it
+/// and settle it by hand; `resolved_at` says when someone did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefusedOrder {
+    /// The order's id as the device made it.
+    pub id: Uuid,
+    pub device_id: Option<Uuid>,
+    /// The device's name when it was refused ("Kiosk by the door").
+    pub device_name: Option<String>,
+    pub reason: String,
+    pub order_type: OrderType,
+    pub items: Vec<RefusedItem>,
+    pub note: String,
+    /// When the server refused it: usually when the device came back online.
+    pub refused_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefusedItem {
+    pub product_id: Uuid,
+    /// The product's name, when it was still on the menu.
+    pub name: Option<String>,
+    pub quantity: i64,
+    pub note: String,
+}
+
+/// Which refused orders `GET /orders/refused` lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct RefusedQuery {
+    /// Also those already settled (newest first, at most 200); by default only the open ones.
+    #[serde(default)]
+    pub all: bool,
+}
+
 /// History filters, as query parameters of `GET /orders` and `GET /orders/export.csv`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]

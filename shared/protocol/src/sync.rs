@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Category, Device, Product, Tenant};
-use crate::orders::{CommandResult, Order, PlaceOrderRequest, StatusChangeRequest};
+use crate::orders::{CommandResult, Order, PlaceOrderRequest, RefusedOrder, StatusChangeRequest};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -16,14 +16,34 @@ use utoipa::ToSchema;
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    TenantUpdated { tenant: Tenant },
-    CategoryUpserted { category: Category },
-    CategoryDeleted { id: Uuid },
-    ProductUpserted { product: Product },
-    ProductDeleted { id: Uuid },
-    DeviceUpserted { device: Device },
-    DeviceRevoked { id: Uuid },
-    OrderUpserted { order: Order },
+    TenantUpdated {
+        tenant: Tenant,
+    },
+    CategoryUpserted {
+        category: Category,
+    },
+    CategoryDeleted {
+        id: Uuid,
+    },
+    ProductUpserted {
+        product: Product,
+    },
+    ProductDeleted {
+        id: Uuid,
+    },
+    DeviceUpserted {
+        device: Device,
+    },
+    DeviceRevoked {
+        id: Uuid,
+    },
+    OrderUpserted {
+        order: Order,
+    },
+    /// A device's order was refused for good, or staff settled one.
+    RefusalUpserted {
+        refusal: RefusedOrder,
+    },
 }
 
 /// One entry of a tenant's log: `seq` is gapless and in commit order within the tenant.
@@ -56,6 +76,9 @@ pub struct Snapshot {
     /// Kitchen and admin devices: the orders still in the kitchen plus today's finished ones.
     /// Kiosks: the orders they placed today.
     pub orders: Vec<Order>,
+    /// Kitchen and admin devices: the refused orders nobody has settled yet. Kiosks: none.
+    #[serde(default)]
+    pub refusals: Vec<RefusedOrder>,
 }
 
 /// What a client sends over `/api/v1/sync/ws`.

@@ -1,0 +1,235 @@
+//! The admin app as staff use it: the real built app (Tauri shell, Yew UI, sync engine) in a real webview
+//! on a private X display, driven over WebDriver, against a real server on its embedded database. A kiosk
+//! (the real sync engine, in the test) takes orders while offline that the server refuses once it is back;
+//! staff see them in the admin app and settle them. Screenshots land in `<target>/tmp/screenshots/admin/`.
+//!
+//! Run by `cargo xtask test` after it has built the app (`--features ui`).
+
+use std::time::Duration;
+
+use ordera_client::{ConnectionState, Engine, EngineConfig};
+use ordera_e2e::proxy::{Mode, Proxy};
+use ordera_e2e::server::{Owner, TestServer};
+use ordera_e2e::webview::{app_binary, artifacts, AppSession};
+use ordera_protocol::orders::{short_reference, OrderLineRequest, PlaceOrderRequest, RefusedOrder};
+use ordera_protocol::OrderType;
+use serde_json::json;
+use uuid::Uuid;
+
+/// One app on one display at a time: two would only fight over the machine's two cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A restaurant on a real server, a paired kiosk engine, and two dishes. The kiosk and the admin app each
+/// reach the server through a proxy of their own, so either can lose its network alone.
+struct Restaurant {
+    _server: TestServer,
+    kiosk_network: Proxy,
+    admin_network: Proxy,
+    owner: Owner,
+    data: tempfile::TempDir,
+    kiosk: Engine,
+    burger: Uuid,
+    cola: Uuid,
+}
+
+impl Restaurant {
+    async fn open() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", data.path().join("server.db").display());
+        let server = TestServer::start(&database_url, None, data.path());
+        let kiosk_network = Proxy::start(server.addr).await;
+        let admin_network = Proxy::start(server.addr).await;
+        let owner = Owner::sign_up(server.addr).await;
+        owner.patch("tenant", json!({"name": "Sizzling Bistro - Soho"})).await;
+        let mains = owner.post("categories", json!({"name": "Burgers"})).await;
+        let burger = owner
+            .post("products", json!({"category_id": mains["id"], "name": "Classic Smash Burger", "price": 1095}))
+            .await;
+        let cola = owner.post("products", json!({"category_id": mains["id"], "name": "Cola", "price": 295})).await;
+        let kiosk = Engine::open(&data.path().join("kiosk"), fast()).unwrap();
+        let code = owner.post("devices/pairing-codes", json!({"kind": "kiosk", "name": "Kiosk by the door"})).await;
+        kiosk.pair(&kiosk_network.url(), code["code"].as_str().unwrap()).await.unwrap();
+        let id = |v: serde_json::Value| v["id"].as_str().unwrap().parse::<Uuid>().unwrap();
+        Self { _server: server, kiosk_network, admin_network, owner, data, kiosk, burger: id(burger), cola: id(cola) }
+    }
+
+    /// Opens the admin app, pairs it through its pairing screen and waits for the board.
+    async fn admin(&self) -> AppSession {
+        let app_data = self.data.path().join(format!("admin-{}", Uuid::now_v7().simple()));
+        let admin = AppSession::launch(
+            &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
+            &[
+                ("ORDERA_SERVER_URL", self.admin_network.url()),
+                ("ORDERA_ADMIN_DATA_DIR", app_data.display().to_string()),
+            ],
+        )
+        .await;
+        admin.element("#pair-screen").await;
+        let code = self.owner.pairing_code("admin").await;
+        admin.type_into("#pairing-code", &code).await;
+        admin.click("#pair").await;
+        admin.element("#attention").await;
+        admin
+    }
+
+    async fn refused(&self, all: bool) -> Vec<RefusedOrder> {
+        serde_json::from_value(self.owner.get(&format!("orders/refused?all={all}")).await).unwrap()
+    }
+
+    /// The kiosk takes `order` while the network is down; the manager switches `dish` off meanwhile; the
+    /// network returns and the server refuses the order.
+    async fn refused_after_reconnect(&self, order: PlaceOrderRequest, dish: Uuid) {
+        self.kiosk_network.set_mode(Mode::Down);
+        until("the kiosk is offline", || self.kiosk.status().connection != ConnectionState::Online).await;
+        self.kiosk.place_order(order).unwrap();
+        self.owner.patch(&format!("products/{dish}"), json!({"available": false})).await;
+        self.kiosk_network.set_mode(Mode::Pass);
+        until("the kiosk heard the refusal", || {
+            let status = self.kiosk.status();
+            status.connection == ConnectionState::Online && status.pending == 0
+        })
+        .await;
+    }
+}
+
+fn fast() -> EngineConfig {
+    EngineConfig {
+        heartbeat: Duration::from_millis(200),
+        dead_after: Duration::from_secs(1),
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(300),
+        ..EngineConfig::default()
+    }
+}
+
+fn order(lines: &[(Uuid, i64, &str)], note: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        id: ordera_protocol::new_id(),
+        order_type: OrderType::Takeaway,
+        items: lines
+            .iter()
+            .map(|(product_id, quantity, note)| OrderLineRequest {
+                product_id: *product_id,
+                quantity: *quantity,
+                note: Some(note.to_string()),
+            })
+            .collect(),
+        note: Some(note.into()),
+    }
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn card(id: Uuid) -> String {
+    format!("#refusal-{id}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_orders_refused_after_a_kiosk_came_back_live_and_settle_them_once() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
+    let restaurant = Restaurant::open().await;
+    // An order that goes through, for today's list.
+    restaurant.kiosk.place_order(order(&[(restaurant.cola, 2, "")], "")).unwrap();
+    until("the first order is placed", || restaurant.kiosk.status().pending == 0).await;
+
+    let admin = restaurant.admin().await;
+    admin.text_until("#connection", "online", |t| t.starts_with("Online")).await;
+    admin.element("#attention-empty").await;
+    admin.screenshot(&shots, "1-nothing-needs-attention").await;
+
+    // While the admin app is open, a kiosk's offline order is refused: it appears at once, with what was
+    // ordered, the reason and the kiosk.
+    let first = order(&[(restaurant.burger, 2, "no onions")], "birthday");
+    restaurant.refused_after_reconnect(first.clone(), restaurant.burger).await;
+    let text = admin.text(&card(first.id)).await;
+    let reference = format!("#{}", short_reference(first.id));
+    for expected in [
+        "Classic Smash Burger is sold out",
+        "2× Classic Smash Burger — no onions",
+        "Kiosk by the door",
+        "Takeaway",
+        "birthday",
+        &reference,
+    ] {
+        assert!(text.contains(expected), "the card lacks {expected:?}: {text:?}");
+    }
+    admin.text_until("#attention-count", "one waiting", |t| t == "1").await;
+
+    // A second one, from another dish.
+    let second = order(&[(restaurant.cola, 1, "")], "");
+    restaurant.refused_after_reconnect(second.clone(), restaurant.cola).await;
+    admin.element(&card(second.id)).await;
+    admin.text_until("#attention-count", "two waiting", |t| t == "2").await;
+    admin.screenshot(&shots, "2-two-refused-orders").await;
+
+    // Offline, settling is refused with a clear message and the order stays.
+    restaurant.admin_network.set_mode(Mode::Down);
+    admin.text_until("#connection", "offline", |t| t.starts_with("Offline")).await;
+    admin.click(&format!("{} .settle", card(first.id))).await;
+    let toast = admin.text_until("#toast", "why it failed", |t| !t.is_empty()).await;
+    assert!(toast.contains("Could not reach the server"), "{toast:?}");
+    admin.element(&card(first.id)).await;
+    admin.screenshot(&shots, "3-offline").await;
+    assert_eq!(restaurant.refused(false).await.len(), 2, "nothing was settled");
+
+    // Online again: settling the first takes it off the list, once, on the server too.
+    restaurant.admin_network.set_mode(Mode::Pass);
+    admin.text_until("#connection", "online", |t| t.starts_with("Online")).await;
+    admin.click(&format!("{} .settle", card(first.id))).await;
+    admin.gone(&card(first.id)).await;
+    admin.text_until("#attention-count", "one waiting", |t| t == "1").await;
+    let open = restaurant.refused(false).await;
+    assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id]);
+    let all = restaurant.refused(true).await;
+    let settled = all.iter().find(|r| r.id == first.id).expect("kept in the history");
+    assert!(settled.resolved_at.is_some());
+    admin.screenshot(&shots, "4-one-settled").await;
+
+    // Settled from elsewhere (another admin device, the API): this screen follows.
+    restaurant.owner.post(&format!("orders/refused/{}/resolve", second.id), json!({})).await;
+    admin.gone(&card(second.id)).await;
+    admin.gone("#attention-count").await;
+    admin.element("#attention-empty").await;
+
+    // Today's orders: the one that went through, with its number; none of the refused ones.
+    admin.click("#tab-orders").await;
+    let table = admin.text("#orders").await;
+    assert!(table.contains("2× Cola"), "{table:?}");
+    assert!(!table.contains("Classic Smash Burger"), "refused orders are not orders: {table:?}");
+    admin.element("#order-1").await;
+    admin.screenshot(&shots, "5-todays-orders").await;
+
+    admin.quit().await;
+    restaurant.kiosk.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_pairing_code_is_explained_and_nothing_is_paired() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let restaurant = Restaurant::open().await;
+    let admin = AppSession::launch(
+        &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
+        &[
+            ("ORDERA_SERVER_URL", restaurant.admin_network.url()),
+            ("ORDERA_ADMIN_DATA_DIR", restaurant.data.path().join("admin").display().to_string()),
+        ],
+    )
+    .await;
+    admin.element("#pair-screen").await;
+    admin.type_into("#pairing-code", "WRONG-CODE").await;
+    admin.click("#pair").await;
+    let error = admin.text("#pair-error").await;
+    assert!(!error.is_empty(), "an explanation");
+    admin.element("#pair-screen").await;
+    let devices = restaurant.owner.get("devices").await;
+    assert_eq!(devices.as_array().unwrap().len(), 1, "only the kiosk is paired: {devices}");
+    admin.quit().await;
+    restaurant.kiosk.shutdown().await;
+}
