@@ -99,6 +99,31 @@ impl Drop for Display {
     }
 }
 
+/// Starts tauri-driver on `display` with the app's settings, and returns it with its port once it and the
+/// WebKitWebDriver it runs behind it both listen: a session asked for before the second listens is cut
+/// without an answer.
+fn start_driver(display: &Display, env: &[(&str, String)]) -> (Child, u16) {
+    let (port, native_port) = (free_port(), free_port());
+    let mut driver = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("DISPLAY", format!(":{}", display.number))
+        // The app under test reports to no Sentry but the one a test gives it.
+        .env_remove("SENTRY_DSN")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tauri-driver is required for the app tests; `cargo xtask test` installs it");
+    let ready = std::thread::spawn(move || {
+        wait_for_port(port, "tauri-driver");
+        wait_for_port(native_port, "WebKitWebDriver");
+    });
+    if ready.join().is_err() {
+        stop(&mut driver);
+        panic!("tauri-driver or its WebKitWebDriver did not start");
+    }
+    (driver, port)
+}
+
 /// One run of an app shell under WebDriver.
 pub struct AppSession {
     pub client: Client,
@@ -110,53 +135,35 @@ impl AppSession {
     /// Starts `binary` with `env` (the app's settings) on a fresh display and connects to it.
     pub async fn launch(binary: &Path, env: &[(&str, String)]) -> Self {
         let display = Display::start();
-        let (port, native_port) = (free_port(), free_port());
-        let mut driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("DISPLAY", format!(":{}", display.number))
-            // The app under test reports to no Sentry but the one a test gives it.
-            .env_remove("SENTRY_DSN")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is required for the app tests; `cargo xtask test` installs it");
-        // tauri-driver listens at once but starts WebKitWebDriver behind it; a session asked for before that
-        // one listens is cut without an answer. Both ports must answer first.
-        let ready = std::thread::spawn(move || {
-            wait_for_port(port, "tauri-driver");
-            wait_for_port(native_port, "WebKitWebDriver");
-        });
-        if ready.join().is_err() {
-            stop(&mut driver);
-            panic!("tauri-driver or its WebKitWebDriver did not start");
-        }
         let capabilities = json!({
             "browserName": "wry",
             "tauri:options": {"application": binary.display().to_string()},
         });
-        let capabilities = capabilities.as_object().expect("an object").clone();
         let mut builder = ClientBuilder::native();
-        builder.capabilities(capabilities);
-        let url = format!("http://127.0.0.1:{port}");
+        builder.capabilities(capabilities.as_object().expect("an object").clone());
         let deadline = Instant::now() + PATIENCE;
-        let client = loop {
-            let failed = match tokio::time::timeout_at(deadline.into(), builder.connect(&url)).await {
-                Ok(Ok(client)) => break client,
-                // A connection cut before any answer means no session was made (a driver still starting,
-                // as seen on a loaded 2-core machine): asking again is safe. Any answer is final.
-                Ok(Err(
-                    error @ (NewSessionError::Failed(_) | NewSessionError::FailedC(_) | NewSessionError::Lost(_)),
-                )) if Instant::now() < deadline => {
-                    eprintln!("WebDriver cut the new-session request ({error}); asking again");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                failed => failed,
-            };
+        loop {
+            let (mut driver, port) = start_driver(&display, env);
+            let failed =
+                match tokio::time::timeout_at(deadline.into(), builder.connect(&format!("http://127.0.0.1:{port}")))
+                    .await
+                {
+                    Ok(Ok(client)) => return Self { client, driver, _display: display },
+                    // A connection cut before any answer (seen on a loaded 2-core machine) leaves it unknown
+                    // whether the app was started: end this driver, and the app with it, and start afresh.
+                    // Any answer is final.
+                    Ok(Err(
+                        error @ (NewSessionError::Failed(_) | NewSessionError::FailedC(_) | NewSessionError::Lost(_)),
+                    )) if Instant::now() < deadline => {
+                        eprintln!("WebDriver cut the new-session request ({error}); starting the driver again");
+                        stop(&mut driver);
+                        continue;
+                    }
+                    failed => failed,
+                };
             stop(&mut driver);
             panic!("could not start {} under WebDriver: {failed:?}", binary.display());
-        };
-        Self { client, driver, _display: display }
+        }
     }
 
     /// Waits for the element `css` to be in the page.

@@ -32,11 +32,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resolve_refusal))
 }
 
-/// Refused orders are for the people who can settle them: staff of any role and admin devices.
-fn front_of_house(auth: &Auth) -> ApiResult<()> {
+/// Refused orders are for the restaurant's people: staff of any role and admin devices read and settle them;
+/// kitchen screens read them (their snapshots and events carry them too); kiosks, facing customers, neither.
+fn may_read_refusals(auth: &Auth) -> ApiResult<()> {
+    match auth.principal {
+        Principal::Device { kind: DeviceKind::Kiosk, .. } => {
+            Err(ApiError::Forbidden("kiosks do not see refused orders"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn may_settle_refusals(auth: &Auth) -> ApiResult<()> {
     match auth.principal {
         Principal::User { .. } | Principal::Device { kind: DeviceKind::Admin, .. } => Ok(()),
-        Principal::Device { .. } => Err(ApiError::Forbidden("only staff and admin devices see refused orders")),
+        Principal::Device { .. } => Err(ApiError::Forbidden("only staff and admin devices settle refused orders")),
     }
 }
 
@@ -117,7 +127,7 @@ async fn refused_orders(
     auth: Auth,
     ApiQuery(query): ApiQuery<RefusedQuery>,
 ) -> ApiResult<ApiJson<Vec<RefusedOrder>>> {
-    front_of_house(&auth)?;
+    may_read_refusals(&auth)?;
     Ok(ApiJson(state.store.refused_orders(auth.tenant_id, query.all).await?))
 }
 
@@ -130,7 +140,7 @@ async fn resolve_refusal(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<RefusedOrder>> {
-    front_of_house(&auth)?;
+    may_settle_refusals(&auth)?;
     let refusal = state.store.resolve_refusal(auth.tenant_id, id).await?;
     tracing::info!(tenant = %auth.tenant_id, order = %id, "refused order settled");
     Ok(ApiJson(refusal))

@@ -12,7 +12,7 @@ use ordera_protocol::device::{ConnectionState, EngineEvent, IpcError, Menu, Sync
 use ordera_protocol::orders::{short_reference, Order, RefusedOrder};
 use ordera_protocol::{OrderStatus, OrderType};
 use ordera_ui::ipc::NoArgs;
-use ordera_ui::{call, listen, money, Badge, Button, ButtonKind, ConnectionPill};
+use ordera_ui::{call, listen, money, Badge, Button, Card, ConnectionPill, Toast};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -176,6 +176,12 @@ async fn refresh(dispatch: UseReducerDispatcher<State>) {
     }
 }
 
+/// A callback that turns its event into an action on the store.
+fn act<E: 'static>(state: &UseReducerHandle<State>, action: impl Fn(E) -> Action + 'static) -> Callback<E> {
+    let dispatch = state.dispatcher();
+    Callback::from(move |event| dispatch.dispatch(action(event)))
+}
+
 /// Follows one shell event with a refresh.
 fn on_event<F: std::future::Future<Output = ()> + 'static>(
     name: &'static str,
@@ -221,18 +227,6 @@ pub fn app() -> Html {
         });
     }
 
-    // A message fades after a few seconds.
-    {
-        let dispatch = state.dispatcher();
-        use_effect_with(state.toast.clone(), move |toast| {
-            // Dropping the timer (a newer message, or none) cancels it.
-            let timer = toast
-                .as_ref()
-                .map(|_| gloo_timers::callback::Timeout::new(6000, move || dispatch.dispatch(Action::DismissToast)));
-            move || drop(timer)
-        });
-    }
-
     html! {
         <div class="admin">
             <TopBar state={state.clone()} />
@@ -243,10 +237,8 @@ pub fn app() -> Html {
                     Screen::Board => board(&state),
                 }
             }
-            {
-                state.toast.as_ref().map(|toast| html! {
-                    <div class="toast" id="toast" role="status" aria-live="polite">{ toast.clone() }</div>
-                }).unwrap_or_default()
+            if let Some(message) = state.toast.clone() {
+                <Toast {message} on_dismiss={act(&state, |_| Action::DismissToast)} />
             }
         </div>
     }
@@ -278,11 +270,12 @@ fn board(state: &UseReducerHandle<State>) -> Html {
     let tab = |tab: Tab, id: &'static str, label: Html| {
         let dispatch = state.dispatcher();
         let selected = state.tab == tab;
+        let onclick = Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Tab(tab)));
         html! {
-            <Button id={id} kind={ButtonKind::Secondary} class={classes!(selected.then_some("selected"))}
-                onclick={Callback::from(move |_| dispatch.dispatch(Action::Tab(tab)))}>
+            <button {id} role="tab" aria-selected={selected.to_string()}
+                class={classes!("btn", "btn-secondary", selected.then_some("selected"))} {onclick}>
                 { label }
-            </Button>
+            </button>
         }
     };
     let waiting = state.refusals.len();
@@ -378,30 +371,31 @@ fn refusal_card(state: &UseReducerHandle<State>, refusal: &RefusedOrder, offline
     };
     let device = refusal.device_name.clone().unwrap_or_else(|| "A device".into());
     html! {
-        <li class="refusal" id={format!("refusal-{id}")} data-order={id.to_string()}>
-            <div class="meta">
-                { format!("Refused at {} · {} · {} · customer's reference #{}", clock(&refusal.refused_at), device,
-                    order_type(refusal.order_type), short_reference(id)) }
-            </div>
-            <div class="reason">{ capitalise(&refusal.reason) }</div>
-            <ul class="items">
-                {
-                    for refusal.items.iter().map(|item| {
-                        let name = item.name.clone().unwrap_or_else(|| "An item no longer on the menu".into());
-                        let note = if item.note.is_empty() { String::new() } else { format!(" — {}", item.note) };
-                        html! { <li>{ format!("{}× {name}{note}", item.quantity) }</li> }
-                    })
+        <li key={id.to_string()} id={format!("refusal-{id}")} data-order={id.to_string()}>
+            <Card class={classes!("refusal")}>
+                <div class="meta">
+                    { format!("Refused at {} · {} · {} · customer's reference #{}", clock(&refusal.refused_at), device,
+                        order_type(refusal.order_type), short_reference(id)) }
+                </div>
+                <div class="reason">{ capitalise(&refusal.reason) }</div>
+                <ul class="items">
+                    {
+                        for refusal.items.iter().map(|item| {
+                            let name = item.name.clone().unwrap_or_else(|| "An item no longer on the menu".into());
+                            let note = if item.note.is_empty() { String::new() } else { format!(" — {}", item.note) };
+                            html! { <li>{ format!("{}× {name}{note}", item.quantity) }</li> }
+                        })
+                    }
+                </ul>
+                if !refusal.note.is_empty() {
+                    <div class="meta">{ format!("Note: {}", refusal.note) }</div>
                 }
-            </ul>
-            if !refusal.note.is_empty() {
-                <div class="meta">{ format!("Note: {}", refusal.note) }</div>
-            }
-            <div class="actions">
-                <Button class={classes!("settle")} onclick={settle} disabled={busy}
-                    label={AttrValue::from(format!("Mark the order refused at {} as handled", clock(&refusal.refused_at)))}>
-                    { if busy { "Saving…" } else if offline { "Mark as handled (needs connection)" } else { "Mark as handled" } }
-                </Button>
-            </div>
+                <div class="actions">
+                    <Button class={classes!("settle")} onclick={settle} disabled={busy}>
+                        { if busy { "Saving…" } else if offline { "Mark as handled (needs connection)" } else { "Mark as handled" } }
+                    </Button>
+                </div>
+            </Card>
         </li>
     }
 }
@@ -450,7 +444,7 @@ fn orders(state: &UseReducerHandle<State>) -> Html {
                                     for orders.iter().map(|order| {
                                         let items: Vec<String> = order.items.iter().map(|i| format!("{}× {}", i.quantity, i.name)).collect();
                                         html! {
-                                            <tr id={format!("order-{}", order.number)}>
+                                            <tr key={order.id.to_string()} id={format!("order-{}", order.id)} data-number={order.number.to_string()}>
                                                 <td class="num">{ order.number }</td>
                                                 <td>{ clock(&order.placed_at) }</td>
                                                 <td>{ order_type(order.order_type) }</td>
@@ -506,7 +500,7 @@ fn pair_screen(props: &StateProps) -> Html {
             });
         })
     };
-    // Enter in either field pairs, as a person expects of a form.
+    // Enter in either field pairs, as a person expects of a form (on the button, Enter is its own click).
     let on_enter = {
         let pair = pair.clone();
         let ready = !*busy && !code.trim().is_empty();
@@ -519,10 +513,10 @@ fn pair_screen(props: &StateProps) -> Html {
     html! {
         <main class="center" id="pair-screen">
             <h2>{ "Set up this admin device" }</h2>
-            <p>{ "Enter the server address and a pairing code for an admin device (a manager makes one under Devices)." }</p>
-            <div class="form" onkeydown={on_enter}>
-                <input id="server-url" aria-label="Server address" placeholder="Server address" value={(*server).clone()} oninput={on_server} />
-                <input id="pairing-code" aria-label="Pairing code" placeholder="Pairing code, e.g. K7MQ-2XFD" value={(*code).clone()} oninput={on_code} />
+            <p>{ "Enter the server address and a pairing code for an admin device; a manager can make one for you." }</p>
+            <div class="form">
+                <input id="server-url" aria-label="Server address" placeholder="Server address" value={(*server).clone()} oninput={on_server} onkeydown={on_enter.clone()} />
+                <input id="pairing-code" aria-label="Pairing code" placeholder="Pairing code, e.g. K7MQ-2XFD" value={(*code).clone()} oninput={on_code} onkeydown={on_enter} />
                 { state.error.as_ref().map(|e| html! { <p class="error" id="pair-error" role="alert">{ e.clone() }</p> }).unwrap_or_default() }
                 <Button id="pair" onclick={pair} disabled={*busy || code.trim().is_empty()}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
             </div>

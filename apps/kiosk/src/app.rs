@@ -732,9 +732,9 @@ fn confirmation(
                 <h2>{ "Sorry — we could not take this order" }</h2>
                 <p class="error" id="refused">{ reason.to_owned() }</p>
                 <p>
-                    { "Please ask a member of staff, with your reference " }
+                    { "Please ask a member of staff and give them your reference " }
                     <strong>{ format!("#{}", short_reference(entry.command_id)) }</strong>
-                    { ": they can see this order." }
+                    { "." }
                 </p>
             </>
         },

@@ -203,7 +203,7 @@ async fn staff_see_orders_refused_after_a_kiosk_came_back_live_and_settle_them_o
     let table = admin.text("#orders").await;
     assert!(table.contains("2× Cola"), "{table:?}");
     assert!(!table.contains("Classic Smash Burger"), "refused orders are not orders: {table:?}");
-    admin.element("#order-1").await;
+    admin.element(r#"tr[data-number="1"]"#).await;
     admin.screenshot(&shots, "5-todays-orders").await;
 
     admin.quit().await;

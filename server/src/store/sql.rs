@@ -886,6 +886,18 @@ macro_rules! sql_store {
                     if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
                         return Ok(CommandResult::unchanged(existing));
                     }
+                    // A refusal is final: the same order sent again after its answer was lost, even once the
+                    // dish is back, gets the same answer rather than a ticket for an order staff may have
+                    // refunded meanwhile.
+                    let refused: Option<String> =
+                        sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(order.id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some(reason) = refused {
+                        return Ok(CommandResult::rejected(reason, None));
+                    }
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
                     let mut items = Vec::with_capacity(order.lines.len());
                     let mut wanted: Vec<(Uuid, i64)> = Vec::new();
@@ -1074,6 +1086,9 @@ macro_rules! sql_store {
 
                 async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder> {
                     let mut tx = self.scoped(tenant_id).await?;
+                    // Under the restaurant's lock, like placing: two people settling at once, or a device
+                    // sending the order again meanwhile, queue instead of both writing (or deadlocking).
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     let row: Option<RefusedRow> = sqlx::query_as(&format!(
                         "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 AND id = $2"
                     ))

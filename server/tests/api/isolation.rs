@@ -50,6 +50,8 @@ both! {
             StatusCode::OK,
         ).await;
         let a_order = app.place_order(&a_kiosk.token, &[(a_stocked.id, 1)]).await;
+        let a_refused = uuid::Uuid::now_v7();
+        expect_error(app.post("orders", Some(&a_kiosk.token), &order_body(a_refused, &[(a_stocked.id, 6)])).await, StatusCode::CONFLICT, "conflict").await;
         let before = a_state(&app, &a.token).await;
 
         let b = app.restaurant("B").await;
@@ -74,6 +76,7 @@ both! {
                 format!("orders/{}/status", a_order.id),
                 Some(json!({"command_id": uuid::Uuid::now_v7(), "action": "cancel", "reason": "mine now"})),
             ),
+            (Method::POST, "/api/v1/orders/refused/{id}/resolve", format!("orders/refused/{a_refused}/resolve"), Some(json!({}))),
         ];
         for (method, _, path, body) in &attempts {
             let mut request = app.request(method.clone(), path, Some(&b.token));
@@ -117,6 +120,10 @@ both! {
         assert!(b_menu.products.iter().all(|p| p.id != a_product.id));
         let b_orders: ordera_protocol::orders::OrderPage = expect_json(app.get("orders", &b.token).await, StatusCode::OK).await;
         assert_eq!(b_orders.total, 0);
+        let b_refused: Vec<ordera_protocol::orders::RefusedOrder> = expect_json(app.get("orders/refused?all=true", &b.token).await, StatusCode::OK).await;
+        assert!(b_refused.iter().all(|r| r.id != a_refused), "{b_refused:?}");
+        let a_open: Vec<ordera_protocol::orders::RefusedOrder> = expect_json(app.get("orders/refused", &a.token).await, StatusCode::OK).await;
+        assert_eq!(a_open.iter().map(|r| (r.id, r.resolved_at)).collect::<Vec<_>>(), [(a_refused, None)], "A's refusal is still open");
 
         // A is exactly as it was, and A's kiosk still works.
         assert_eq!(a_state(&app, &a.token).await, before);

@@ -131,8 +131,17 @@ async fn the_demo_login_printed_on_start_works() {
     .await
     .expect("the demo login within a minute");
     let password = line.rsplit(' ').next().unwrap().to_owned();
-    // Then fresh pairing codes for the apps: "…: kiosk K7MQ-2XFD, admin 3HJP-QW7C".
-    let codes = lines.next_line().await.unwrap().expect("the pairing codes");
+    // Then fresh pairing codes for the apps: "…: kiosk K7MQ-2XFD, admin 3HJP-QW7C" (log lines may come between).
+    let codes = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("the server printed no pairing codes");
+            if line.starts_with("Pairing codes for the apps") {
+                return line;
+            }
+        }
+    })
+    .await
+    .expect("the pairing codes within a minute");
     let codes: Vec<(String, String)> = codes
         .rsplit(": ")
         .next()

@@ -350,20 +350,27 @@ both! {
         assert_eq!((refused.items[0].name.as_deref(), refused.items[0].quantity, refused.items[0].note.as_str()), (Some("Smash Burger"), 11, "no onions"));
         assert!(refused.resolved_at.is_none());
         assert_eq!(stock(&app, &k).await, Some(10), "a refused order takes no stock");
+        // A dish switched off is the other everyday reason.
+        app.patch(&format!("products/{}", k.fries.id), &k.restaurant.token, &json!({"available": false})).await;
+        let fries = Uuid::now_v7();
+        expect_error(app.post("orders", Some(&k.kiosk), &order_body(fries, &[(k.fries.id, 1)])).await, StatusCode::CONFLICT, "conflict").await;
+        let with_fries: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &k.restaurant.token).await, StatusCode::OK).await;
+        assert_eq!(with_fries.iter().map(|r| (r.id, r.reason.as_str())).collect::<Vec<_>>(), [(id, "only 10 Smash Burger left"), (fries, "Fries is sold out")]);
+        expect_json::<RefusedOrder>(app.post(&format!("orders/refused/{fries}/resolve"), Some(&k.restaurant.token), &json!({})).await, StatusCode::OK).await;
 
         // Staff of any role and admin devices see it; kiosks and kitchen screens may not; kitchen and admin
         // snapshots carry it, a kiosk's does not.
         let (_, staff) = app.user(&k.restaurant, "staff").await;
         let admin = app.pair(&k.restaurant, DeviceKind::Admin).await.token;
-        for token in [&staff, &admin] {
+        for token in [&staff, &admin, &k.kds] {
             let seen: Vec<RefusedOrder> = expect_json(app.get("orders/refused", token).await, StatusCode::OK).await;
             assert_eq!(seen, open);
         }
-        for token in [&k.kiosk, &k.kds] {
-            expect_error(app.get("orders/refused", token).await, StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(app.get("orders/refused", &k.kiosk).await, StatusCode::FORBIDDEN, "forbidden").await;
+        for token in [&admin, &k.kds] {
+            let snapshot: Snapshot = expect_json(app.get("sync/snapshot", token).await, StatusCode::OK).await;
+            assert_eq!(snapshot.refusals, open);
         }
-        let snapshot: Snapshot = expect_json(app.get("sync/snapshot", &admin).await, StatusCode::OK).await;
-        assert_eq!(snapshot.refusals, open);
         let snapshot: Snapshot = expect_json(app.get("sync/snapshot", &k.kiosk).await, StatusCode::OK).await;
         assert!(snapshot.refusals.is_empty());
 
@@ -373,17 +380,29 @@ both! {
         assert!(theirs.is_empty());
         expect_error(app.post(&format!("orders/refused/{id}/resolve"), Some(&other.token), &json!({})).await, StatusCode::NOT_FOUND, "not_found").await;
         expect_error(app.post(&format!("orders/refused/{}/resolve", Uuid::now_v7()), Some(&staff), &json!({})).await, StatusCode::NOT_FOUND, "not_found").await;
-        expect_error(app.post(&format!("orders/refused/{id}/resolve"), Some(&k.kiosk), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        for token in [&k.kiosk, &k.kds] {
+            expect_error(app.post(&format!("orders/refused/{id}/resolve"), Some(token), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        // A refusal is final: sent again once the dish is back, the order is refused with the same reason.
+        app.patch(&format!("products/{}", k.burger.id), &k.restaurant.token, &json!({"stock": 50})).await;
+        let error = expect_error(app.post("orders", Some(&k.kiosk), &body).await, StatusCode::CONFLICT, "conflict").await;
+        assert_eq!(error.error.message, "only 10 Smash Burger left");
 
-        // Staff settle it, once: doing it again changes nothing.
-        let settled: RefusedOrder = expect_json(app.post(&format!("orders/refused/{id}/resolve"), Some(&staff), &json!({})).await, StatusCode::OK).await;
-        let at = settled.resolved_at.expect("settled");
-        let again: RefusedOrder = expect_json(app.post(&format!("orders/refused/{id}/resolve"), Some(&admin), &json!({})).await, StatusCode::OK).await;
-        assert_eq!(again.resolved_at, Some(at));
+        // Two people settle it at the same moment, several times over: it is settled once, and everyone is
+        // told the same time.
+        let settles = (0..8).map(|n| {
+            let token = if n % 2 == 0 { staff.clone() } else { admin.clone() };
+            let path = format!("orders/refused/{id}/resolve");
+            let app = &app;
+            async move { expect_json::<RefusedOrder>(app.post(&path, Some(&token), &json!({})).await, StatusCode::OK).await }
+        });
+        let answers = futures_util::future::join_all(settles).await;
+        let at = answers[0].resolved_at.expect("settled");
+        assert!(answers.iter().all(|a| a.resolved_at == Some(at)), "{answers:?}");
         let open: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &staff).await, StatusCode::OK).await;
         assert!(open.is_empty());
         let all: Vec<RefusedOrder> = expect_json(app.get("orders/refused?all=true", &staff).await, StatusCode::OK).await;
-        assert_eq!(all, [settled]);
+        assert_eq!(all.iter().map(|r| (r.id, r.resolved_at.is_some())).collect::<Vec<_>>(), [(fries, true), (id, true)], "newest first");
 
         // Every screen heard it twice: refused, then settled.
         let events = app.store.events_since(k.restaurant.tenant.id, 0, 1000).await.unwrap();

@@ -220,7 +220,7 @@ impl Cache {
                     changes.refusals = true;
                 }
                 Event::DeviceRevoked { id } => changes.revoked |= Some(*id) == own_device,
-                Event::DeviceUpserted { .. } => {}
+                Event::DeviceUpserted { .. } | Event::Unknown => {}
             }
             cursor.seq = logged.seq;
         }

@@ -44,6 +44,10 @@ pub enum Event {
     RefusalUpserted {
         refusal: RefusedOrder,
     },
+    /// An event kind this version does not know: a device older than its server reads it as this, skips
+    /// it and keeps following the log, instead of failing on the page again and again. Never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 /// One entry of a tenant's log: `seq` is gapless and in commit order within the tenant.
@@ -153,4 +157,20 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// The client sent nothing for too long.
     pub const IDLE: u16 = 4009;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_kind_from_a_newer_server_is_read_as_unknown_and_the_page_still_parses() {
+        let page = r#"{"type": "events", "events": [
+            {"seq": 7, "at": "2026-11-28T12:00:00Z", "event": {"type": "table_moved", "table": 4}},
+            {"seq": 8, "at": "2026-11-28T12:00:01Z", "event": {"type": "category_deleted", "id": "0193f6a8-7b4c-7cc3-9f7e-6d3c2b1a0f9e"}}
+        ]}"#;
+        let ServerMessage::Events { events } = serde_json::from_str(page).unwrap() else { panic!("an events page") };
+        assert_eq!(events[0].event, Event::Unknown);
+        assert!(matches!(events[1].event, Event::CategoryDeleted { .. }));
+    }
 }

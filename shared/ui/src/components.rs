@@ -1,4 +1,4 @@
-//! The shared components: buttons, badges, the connection pill and a dialog.
+//! The shared components: buttons, badges, cards, the connection pill, a dialog and a toast.
 
 use ordera_protocol::device::{ConnectionState, SyncStatus};
 use yew::prelude::*;
@@ -103,6 +103,60 @@ pub fn dialog(props: &DialogProps) -> Html {
             <div class="dialog" role="dialog" aria-modal="true" aria-label={props.title.clone()}>
                 { props.children.clone() }
             </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CardProps {
+    pub children: Html,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+    #[prop_or_default]
+    pub class: Classes,
+}
+
+/// A surface that holds one thing (an order, a refusal): the theme's border, radius and shadow.
+#[function_component(Card)]
+pub fn card(props: &CardProps) -> Html {
+    html! {
+        <div id={props.id.clone()} class={classes!("surface-card", props.class.clone())}>{ props.children.clone() }</div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ToastProps {
+    pub message: AttrValue,
+    /// Called when the message has been shown long enough, or is dismissed by a tap or Escape.
+    pub on_dismiss: Callback<()>,
+    /// How long the message stays, in milliseconds.
+    #[prop_or(6000)]
+    pub millis: u32,
+}
+
+/// A passing message at the bottom of the screen, read out by screen readers. It leaves by itself; a new
+/// message restarts its clock.
+#[function_component(Toast)]
+pub fn toast(props: &ToastProps) -> Html {
+    {
+        let on_dismiss = props.on_dismiss.clone();
+        let millis = props.millis;
+        use_effect_with(props.message.clone(), move |_| {
+            // Dropping the timer (a newer message, or the toast leaving) cancels it.
+            let timer = gloo_timers::callback::Timeout::new(millis, move || on_dismiss.emit(()));
+            move || drop(timer)
+        });
+    }
+    let on_click = props.on_dismiss.reform(|_: MouseEvent| ());
+    let on_dismiss = props.on_dismiss.clone();
+    let on_key = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            on_dismiss.emit(());
+        }
+    });
+    html! {
+        <div class="toast" id="toast" role="status" aria-live="polite" tabindex="0" onclick={on_click} onkeydown={on_key}>
+            { props.message.clone() }
         </div>
     }
 }

@@ -5,7 +5,7 @@ pub mod components;
 pub mod ipc;
 pub mod theme;
 
-pub use components::{Badge, Button, ButtonKind, ConnectionPill, Dialog};
+pub use components::{Badge, Button, ButtonKind, Card, ConnectionPill, Dialog, Toast};
 pub use ipc::{call, in_tauri, listen};
 
 /// "£12.50" in the restaurant's currency; the bare amount when the currency is unknown.

@@ -32,6 +32,11 @@ button { font: inherit; }
   background: var(--surface); border: 2px solid var(--line); font-size: 0.8em; }
 .dot { width: 12px; height: 12px; border-radius: 50%; }
 .dot-online { background: var(--ok); } .dot-offline { background: var(--bad); } .dot-connecting { background: var(--warn); }
+.surface-card { background: var(--surface); border: 2px solid var(--line); border-radius: var(--radius);
+  box-shadow: var(--shadow); padding: 14px 18px; }
+.toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: var(--ink);
+  color: var(--bg); padding: 12px 20px; border-radius: 12px; box-shadow: var(--shadow); max-width: 80%;
+  z-index: 60; cursor: pointer; }
 .dialog-backdrop { position: fixed; inset: 0; background: rgba(0,0,0,0.45); display: flex;
   align-items: center; justify-content: center; z-index: 50; }
 .dialog { background: var(--surface); border-radius: var(--radius); padding: 28px; max-width: 720px;
