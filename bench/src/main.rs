@@ -448,6 +448,7 @@ SET LOCAL ROLE ordera_tenant;
 SELECT set_config('ordera.tenant_id', :tid, true);
 UPDATE tenants SET last_seq = last_seq WHERE id = :tid;
 SELECT id, number, business_date, order_type, status, items, total, note, device_id, placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at FROM orders WHERE tenant_id = :tid AND id = :oid;
+SELECT reason FROM refused_orders WHERE tenant_id = :tid AND id = :oid;
 SELECT id, name, timezone, currency, created_at FROM tenants WHERE id = :tid;
 SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p1;
 SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, i.width AS image_width, i.height AS image_height FROM products p LEFT JOIN images i ON i.id = p.image_id WHERE p.tenant_id = :tid AND p.id = :p2;
