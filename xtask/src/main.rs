@@ -108,7 +108,7 @@ fn run(rest: &[String]) -> Result<()> {
     let mut apps = Vec::new();
     if display {
         for (folder, package) in apps::APPS {
-            println!("starting the {folder} app; pair it with a code from the admin API (see README)");
+            println!("starting the {folder} app; pair it with the code the server prints for it below");
             apps.push(
                 Command::new(release.join(package))
                     .env("ORDERA_SERVER_URL", format!("http://{addr}"))
