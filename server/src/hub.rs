@@ -95,7 +95,10 @@ impl Hub {
         self.tenants.lock().expect("hub lock").get(&tenant_id).map(|c| c.last)
     }
 
-    fn set_last_if_unknown(&self, tenant_id: Uuid, seq: i64) {
+    /// A socket of `tenant_id` has replayed the log up to `seq` and now follows the channel. Until a first
+    /// delivery, that is where this instance's position checks start: anything after it that the bus loses
+    /// is repaired, and nothing is taken as passed on that never was.
+    pub fn replayed_to(&self, tenant_id: Uuid, seq: i64) {
         if let Some(channel) = self.tenants.lock().expect("hub lock").get_mut(&tenant_id) {
             channel.last.get_or_insert(seq);
         }
@@ -113,9 +116,11 @@ impl Hub {
     async fn check_position(&self, tenant_id: Uuid) -> anyhow::Result<()> {
         let head = self.store.head(tenant_id).await?;
         match self.last(tenant_id) {
-            None => {}
-            // Sockets replay from the log on connect; the hub only needs a starting point.
-            Some(None) => self.set_last_if_unknown(tenant_id, head.seq),
+            // No socket has finished its replay and nothing was delivered yet: the sockets read the log
+            // themselves up to now. Taking the head as passed on here would skip whatever came after a
+            // socket's replay and before this check, and a lost bus message would then go unseen until a
+            // later event revealed the gap.
+            None | Some(None) => {}
             Some(Some(mut last)) => {
                 while last < head.seq {
                     let events = self.store.events_since(tenant_id, last, REPAIR_PAGE).await?;

@@ -260,6 +260,7 @@ impl Session {
         } else {
             self.last = since;
             self.catch_up().await?;
+            self.state.hub.replayed_to(tenant_id, self.last);
             self.send(&ServerMessage::CaughtUp { seq: self.last })?;
         }
 

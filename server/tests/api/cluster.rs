@@ -194,6 +194,23 @@ async fn instances_share_a_restaurant_through_redis_and_survive_its_outage_and_t
         placed.push(place_on(&b).await);
     }
     hear_orders(&mut screen, &placed, &mut seen).await;
+    // A restaurant whose first screen connects to A during the outage hears its very next order, without
+    // a later one to reveal the gap: A has passed nothing on for it yet and must not skip what it never sent.
+    let other = chain(&http, &a, &b).await;
+    let (mut fresh, _, _) = SyncClient::connect(a.addr, &other.kds, None, 0).await;
+    let next = Uuid::now_v7();
+    let response = http
+        .post(b.url("orders"))
+        .bearer_auth(&other.kiosk)
+        .json(&order_body(next, &[(other.fries, 1)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let mut fresh_seen = Vec::new();
+    hear_orders(&mut fresh, &[next], &mut fresh_seen).await;
+    assert_eq!(fresh_seen, [next]);
+    fresh.close().await;
 
     // 3. Redis comes back on the same address; both instances resubscribe and fan-out resumes.
     let redis = Redis::start(redis.port).await;
