@@ -12,7 +12,7 @@ use ordera_protocol::device::{ConnectionState, EngineEvent, IpcError, Menu, Sync
 use ordera_protocol::orders::{short_reference, Order, RefusedOrder};
 use ordera_protocol::{OrderStatus, OrderType};
 use ordera_ui::ipc::NoArgs;
-use ordera_ui::{call, listen, money, Badge, Button, Card, ConnectionPill, Toast};
+use ordera_ui::{act, call, listen, money, Badge, Button, Card, ConnectionPill, PairScreen, Toast};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -136,14 +136,6 @@ impl Reducible for State {
     }
 }
 
-/// Command arguments go by name; Tauri expects those names in camelCase.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PairArgs<'a> {
-    server_url: &'a str,
-    code: &'a str,
-}
-
 #[derive(Serialize)]
 struct IdArgs {
     id: Uuid,
@@ -174,12 +166,6 @@ async fn refresh(dispatch: UseReducerDispatcher<State>) {
     if let Ok(status) = call::<_, SyncStatus>("status", &NoArgs {}).await {
         dispatch.dispatch(Action::Status(status));
     }
-}
-
-/// A callback that turns its event into an action on the store.
-fn act<E: 'static>(state: &UseReducerHandle<State>, action: impl Fn(E) -> Action + 'static) -> Callback<E> {
-    let dispatch = state.dispatcher();
-    Callback::from(move |event| dispatch.dispatch(action(event)))
 }
 
 /// Follows one shell event with a refresh.
@@ -233,7 +219,7 @@ pub fn app() -> Html {
             {
                 match state.screen {
                     Screen::Loading => html! { <div class="center"><p>{ "Starting…" }</p></div> },
-                    Screen::Pair => html! { <PairScreen state={state.clone()} /> },
+                    Screen::Pair => pair_screen(&state),
                     Screen::Board => board(&state),
                 }
             }
@@ -464,62 +450,17 @@ fn orders(state: &UseReducerHandle<State>) -> Html {
     }
 }
 
-#[function_component(PairScreen)]
-fn pair_screen(props: &StateProps) -> Html {
-    let state = &props.state;
-    let server = use_state(|| state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default());
-    let code = use_state(String::new);
-    let busy = use_state(|| false);
-    let on_server = {
-        let server = server.clone();
-        Callback::from(move |event: InputEvent| {
-            server.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
-        })
-    };
-    let on_code = {
-        let code = code.clone();
-        Callback::from(move |event: InputEvent| {
-            code.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
-        })
-    };
-    let pair = {
-        let (server, code, busy, dispatch) = (server.clone(), code.clone(), busy.clone(), state.dispatcher());
-        Callback::from(move |_| {
-            let (server_url, code_value, busy, dispatch) =
-                ((*server).clone(), (*code).clone(), busy.clone(), dispatch.clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match call::<_, ()>("pair", &PairArgs { server_url: &server_url, code: &code_value }).await {
-                    Ok(()) => {
-                        dispatch.dispatch(Action::Paired);
-                        refresh(dispatch).await;
-                    }
-                    Err(error) => dispatch.dispatch(Action::Error(error.message)),
-                }
-                busy.set(false);
-            });
-        })
-    };
-    // Enter in either field pairs, as a person expects of a form (on the button, Enter is its own click).
-    let on_enter = {
-        let pair = pair.clone();
-        let ready = !*busy && !code.trim().is_empty();
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" && ready {
-                pair.emit(());
-            }
-        })
-    };
+fn pair_screen(state: &UseReducerHandle<State>) -> Html {
+    let dispatch = state.dispatcher();
+    let on_paired = Callback::from(move |_| {
+        dispatch.dispatch(Action::Paired);
+        wasm_bindgen_futures::spawn_local(refresh(dispatch.clone()));
+    });
+    let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
     html! {
-        <main class="center" id="pair-screen">
-            <h2>{ "Set up this admin device" }</h2>
-            <p>{ "Enter the server address and a pairing code for an admin device; a manager can make one for you." }</p>
-            <div class="form">
-                <input id="server-url" aria-label="Server address" placeholder="Server address" value={(*server).clone()} oninput={on_server} onkeydown={on_enter.clone()} />
-                <input id="pairing-code" aria-label="Pairing code" placeholder="Pairing code, e.g. K7MQ-2XFD" value={(*code).clone()} oninput={on_code} onkeydown={on_enter} />
-                { state.error.as_ref().map(|e| html! { <p class="error" id="pair-error" role="alert">{ e.clone() }</p> }).unwrap_or_default() }
-                <Button id="pair" onclick={pair} disabled={*busy || code.trim().is_empty()}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
-            </div>
-        </main>
+        <PairScreen title="Set up this admin device"
+            hint="Enter the server address and a pairing code for an admin device; a manager can make one for you."
+            server_url={server_url} error={state.error.clone().map(AttrValue::from)}
+            {on_paired} on_error={act(state, Action::Error)} />
     }
 }

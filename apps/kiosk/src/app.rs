@@ -9,7 +9,7 @@ use ordera_protocol::device::{ConnectionState, IpcError, Menu, OutboxEntry, Sync
 use ordera_protocol::orders::{short_reference, Order, OrderLineRequest};
 use ordera_protocol::{Money, OrderType};
 use ordera_ui::ipc::NoArgs;
-use ordera_ui::{call, listen, money, Badge, Button, ButtonKind, ConnectionPill, Dialog};
+use ordera_ui::{act, call, listen, money, Badge, Button, ButtonKind, ConnectionPill, Dialog, PairScreen};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -254,13 +254,6 @@ impl Reducible for State {
 /// Command arguments go by name; Tauri expects those names in camelCase.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PairArgs<'a> {
-    server_url: &'a str,
-    code: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct PlaceArgs {
     order_type: OrderType,
     lines: Vec<OrderLineRequest>,
@@ -275,12 +268,6 @@ struct OrderArgs {
 #[serde(tag = "type", rename_all = "kebab-case")]
 enum Rejection {
     CommandRejected { command_id: Uuid, reason: String },
-}
-
-/// A callback that turns its event into an action on the kiosk's store.
-fn act<E: 'static>(state: &UseReducerHandle<State>, action: impl Fn(E) -> Action + 'static) -> Callback<E> {
-    let dispatch = state.dispatcher();
-    Callback::from(move |event| dispatch.dispatch(action(event)))
 }
 
 async fn refresh(dispatch: UseReducerDispatcher<State>) {
@@ -432,7 +419,7 @@ pub fn app() -> Html {
 fn screen(state: &UseReducerHandle<State>) -> Html {
     match &state.screen {
         Screen::Loading => html! { <div class="center"><p>{ "Starting…" }</p></div> },
-        Screen::Pair => html! { <PairScreen state={state.clone()} /> },
+        Screen::Pair => pair_screen(state),
         Screen::Attract => attract(state),
         Screen::Menu => menu(state),
         Screen::Review => review(state),
@@ -775,52 +762,17 @@ fn still_there(state: &UseReducerHandle<State>, touched: Callback<()>) -> Html {
     }
 }
 
-#[function_component(PairScreen)]
-fn pair_screen(props: &StateProps) -> Html {
-    let state = &props.state;
-    let server = use_state(|| state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default());
-    let code = use_state(String::new);
-    let busy = use_state(|| false);
-    let on_server = {
-        let server = server.clone();
-        Callback::from(move |event: InputEvent| {
-            server.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
-        })
-    };
-    let on_code = {
-        let code = code.clone();
-        Callback::from(move |event: InputEvent| {
-            code.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
-        })
-    };
-    let pair = {
-        let (server, code, busy, dispatch) = (server.clone(), code.clone(), busy.clone(), state.dispatcher());
-        Callback::from(move |_| {
-            let (server_url, code_value, busy, dispatch) =
-                ((*server).clone(), (*code).clone(), busy.clone(), dispatch.clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match call::<_, ()>("pair", &PairArgs { server_url: &server_url, code: &code_value }).await {
-                    Ok(()) => {
-                        dispatch.dispatch(Action::Paired);
-                        refresh(dispatch).await;
-                    }
-                    Err(error) => dispatch.dispatch(Action::Error(error.message)),
-                }
-                busy.set(false);
-            });
-        })
-    };
+fn pair_screen(state: &UseReducerHandle<State>) -> Html {
+    let dispatch = state.dispatcher();
+    let on_paired = Callback::from(move |_| {
+        dispatch.dispatch(Action::Paired);
+        wasm_bindgen_futures::spawn_local(refresh(dispatch.clone()));
+    });
+    let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
     html! {
-        <main class="center" id="pair-screen">
-            <h2>{ "Set up this kiosk" }</h2>
-            <p>{ "Enter the server address and a pairing code from the admin app (Devices → New kiosk)." }</p>
-            <div class="form">
-                <input id="server-url" placeholder="Server address (from your administrator)" value={(*server).clone()} oninput={on_server} />
-                <input id="pairing-code" placeholder="Pairing code, e.g. K7MQ-2XFD" value={(*code).clone()} oninput={on_code} />
-                { state.error.as_ref().map(|e| html! { <p class="error" id="pair-error">{ e.clone() }</p> }).unwrap_or_default() }
-                <Button id="pair" onclick={pair} disabled={*busy || code.trim().is_empty()}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
-            </div>
-        </main>
+        <PairScreen title="Set up this kiosk"
+            hint="Enter the server address and a pairing code from the admin app (Devices → New kiosk)."
+            server_url={server_url} error={state.error.clone().map(AttrValue::from)}
+            {on_paired} on_error={act(state, Action::Error)} />
     }
 }

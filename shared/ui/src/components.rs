@@ -160,3 +160,82 @@ pub fn toast(props: &ToastProps) -> Html {
         </div>
     }
 }
+
+/// The `pair` command every app shell has: its arguments, named as Tauri expects them (camelCase).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PairArgs<'a> {
+    server_url: &'a str,
+    code: &'a str,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PairScreenProps {
+    /// "Set up this kiosk".
+    pub title: AttrValue,
+    /// Where the code comes from, for the person setting the device up.
+    pub hint: AttrValue,
+    /// The server address to suggest.
+    pub server_url: AttrValue,
+    /// What went wrong last (a refused code, an unreachable server), shown under the fields.
+    pub error: Option<AttrValue>,
+    pub on_paired: Callback<()>,
+    pub on_error: Callback<String>,
+}
+
+/// The first-start screen of every app: server address and pairing code, paired through the shell's
+/// `pair` command. Enter in either field pairs; the button waits while pairing.
+#[function_component(PairScreen)]
+pub fn pair_screen(props: &PairScreenProps) -> Html {
+    let server = use_state(|| props.server_url.to_string());
+    let code = use_state(String::new);
+    let busy = use_state(|| false);
+    let field = |value: &UseStateHandle<String>| {
+        let value = value.clone();
+        Callback::from(move |event: InputEvent| {
+            value.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+        })
+    };
+    let ready = !*busy && !code.trim().is_empty();
+    let pair = {
+        let (server, code, busy) = (server.clone(), code.clone(), busy.clone());
+        let (on_paired, on_error) = (props.on_paired.clone(), props.on_error.clone());
+        Callback::from(move |_: ()| {
+            let (server_url, code, busy) = ((*server).clone(), (*code).clone(), busy.clone());
+            let (on_paired, on_error) = (on_paired.clone(), on_error.clone());
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::call::<_, ()>("pair", &PairArgs { server_url: &server_url, code: &code }).await {
+                    Ok(()) => on_paired.emit(()),
+                    Err(error) => on_error.emit(error.message),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    // On the button, Enter is its own click; in the fields it pairs, as a person expects of a form.
+    let on_enter = {
+        let pair = pair.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" && ready {
+                pair.emit(());
+            }
+        })
+    };
+    html! {
+        <main class="center" id="pair-screen">
+            <h2>{ props.title.clone() }</h2>
+            <p>{ props.hint.clone() }</p>
+            <div class="form">
+                <input id="server-url" aria-label="Server address" placeholder="Server address (from your administrator)"
+                    value={(*server).clone()} oninput={field(&server)} onkeydown={on_enter.clone()} />
+                <input id="pairing-code" aria-label="Pairing code" placeholder="Pairing code, e.g. K7MQ-2XFD"
+                    value={(*code).clone()} oninput={field(&code)} onkeydown={on_enter} />
+                if let Some(error) = props.error.clone() {
+                    <p class="error" id="pair-error" role="alert">{ error }</p>
+                }
+                <Button id="pair" onclick={pair} disabled={!ready}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
+            </div>
+        </main>
+    }
+}

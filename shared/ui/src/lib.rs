@@ -5,7 +5,19 @@ pub mod components;
 pub mod ipc;
 pub mod theme;
 
-pub use components::{Badge, Button, ButtonKind, Card, ConnectionPill, Dialog, Toast};
+pub use components::{Badge, Button, ButtonKind, Card, ConnectionPill, Dialog, PairScreen, Toast};
+
+use yew::prelude::*;
+
+/// A callback that turns its event into an action on a page's store.
+pub fn act<R, E>(state: &UseReducerHandle<R>, action: impl Fn(E) -> R::Action + 'static) -> Callback<E>
+where
+    R: Reducible + 'static,
+    E: 'static,
+{
+    let dispatch = state.dispatcher();
+    Callback::from(move |event| dispatch.dispatch(action(event)))
+}
 pub use ipc::{call, in_tauri, listen};
 
 /// "£12.50" in the restaurant's currency; the bare amount when the currency is unknown.

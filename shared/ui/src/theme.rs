@@ -37,6 +37,15 @@ button { font: inherit; }
 .toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: var(--ink);
   color: var(--bg); padding: 12px 20px; border-radius: 12px; box-shadow: var(--shadow); max-width: 80%;
   z-index: 60; cursor: pointer; }
+.topbar { display: flex; align-items: center; justify-content: space-between; gap: var(--gap);
+  padding: 12px 24px; background: var(--surface); border-bottom: 2px solid var(--line); }
+.topbar h1 { font-size: 1.2em; margin: 0; }
+.center { flex: 1; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 24px;
+  text-align: center; padding: 24px; }
+.form { display: flex; flex-direction: column; gap: 14px; width: min(560px, 100%); }
+.form input, .form textarea { font: inherit; padding: 14px; border-radius: 12px; border: 2px solid var(--line);
+  background: var(--surface); color: var(--ink); }
+.error { color: var(--bad); font-weight: 700; }
 .dialog-backdrop { position: fixed; inset: 0; background: rgba(0,0,0,0.45); display: flex;
   align-items: center; justify-content: center; z-index: 50; }
 .dialog { background: var(--surface); border-radius: var(--radius); padding: 28px; max-width: 720px;
