@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // With Sentry on, its panic hook has reported the panic already: log it only when it has not, so
         // that one panic is one report. The client gets the usual 500.

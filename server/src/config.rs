@@ -68,6 +68,11 @@ pub struct Config {
     #[arg(long, env = "ORDERA_IDLE_TIMEOUT_MS", default_value_t = 60_000, hide = true)]
     pub idle_timeout_ms: u64,
 
+    /// How often a live sync socket re-checks its token, in milliseconds: a signed-in person who logs out
+    /// or is deactivated loses the stream within this time (a revoked device loses it at once).
+    #[arg(long, env = "ORDERA_REAUTH_MS", default_value_t = 30_000, hide = true)]
+    pub reauth_ms: u64,
+
     /// Messages queued for one sync socket before the client counts as too slow and is closed.
     #[arg(long, env = "ORDERA_SEND_QUEUE", default_value_t = 256, hide = true)]
     pub send_queue: usize,
@@ -132,6 +137,7 @@ impl Config {
             position_check_ms: 500,
             hello_timeout_ms: 1_000,
             idle_timeout_ms: 60_000,
+            reauth_ms: 30_000,
             send_queue: 256,
             behind_proxy: false,
             sentry_dsn: None,

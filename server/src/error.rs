@@ -18,6 +18,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
@@ -99,7 +102,10 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())),
-            JsonRejection::JsonDataError(e) => ApiError::Unprocessable { message: e.body_text(), fields: None },
+            JsonRejection::JsonDataError(e) => {
+                let fields = field_of(&e);
+                ApiError::Unprocessable { message: e.body_text(), fields }
+            }
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned())
             }
@@ -109,6 +115,32 @@ impl From<JsonRejection> for ApiError {
             other => ApiError::BadRequest(other.body_text()),
         }
     }
+}
+
+/// Names the field a body failed to decode at ("items[0].quantity": "invalid type: string, expected
+/// i64"), so that a client shows the error next to the right input, as it does for validation errors.
+/// axum decodes through `serde_path_to_error`, which is found in the rejection's chain of sources.
+fn field_of(rejection: &axum::extract::rejection::JsonDataError) -> Option<FieldErrors> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(rejection);
+    while let Some(error) = source {
+        if let Some(error) = error.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            let path = error.path().to_string();
+            // serde_json appends where in the text it happened; the field name says it better.
+            let message = error.inner().to_string();
+            let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+            // A missing field is reported at its parent: name the field itself.
+            let field = match message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+                Some(missing) if path == "." => missing.to_owned(),
+                Some(missing) => format!("{path}.{missing}"),
+                // The body as a whole is wrong (an array for an object): no one field to point at.
+                None if path == "." => return None,
+                None => path,
+            };
+            return Some(FieldErrors::single(&field, message));
+        }
+        source = error.source();
+    }
+    None
 }
 
 impl From<PathRejection> for ApiError {

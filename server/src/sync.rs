@@ -32,8 +32,6 @@ use crate::{hub, metrics, orders};
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Events per replay page.
 pub const REPLAY_PAGE: i64 = 500;
-/// How often a live session re-checks its token (logout, deactivation, expiry).
-const REAUTH_INTERVAL: Duration = Duration::from_secs(30);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(snapshot)).routes(routes!(ws))
@@ -267,7 +265,8 @@ impl Session {
         // 4. Live.
         let idle_timeout = Duration::from_millis(self.state.config.idle_timeout_ms);
         let mut last_heard = Instant::now();
-        let mut reauth = tokio::time::interval(REAUTH_INTERVAL);
+        // Re-checks the token now and then: logout, deactivation and expiry end the stream too.
+        let mut reauth = tokio::time::interval(Duration::from_millis(self.state.config.reauth_ms));
         reauth.reset();
         loop {
             tokio::select! {

@@ -125,6 +125,30 @@ both! {
         app.login(&cook.email, PASSWORD).await;
     }
 
+    async fn logging_out_or_being_deactivated_ends_the_persons_live_stream_too(app: TestApp) {
+        let app = TestApp::spawn_with(app.backend, |config| config.reauth_ms = 200).await;
+        let soho = app.restaurant("Soho").await;
+        let (cook, cook_token) = app.user(&soho, "staff").await;
+        let (mut deactivated, _, _) = crate::ws::SyncClient::connect(app.addr, &cook_token, None, 0).await;
+        let (mut logged_out, _, _) = crate::ws::SyncClient::connect(app.addr, &soho.token, None, 0).await;
+        let second = app.login(&soho.owner.email, PASSWORD).await.token;
+        let (mut still_signed_in, _, _) = crate::ws::SyncClient::connect(app.addr, &second, None, 0).await;
+
+        app.patch(&format!("users/{}", cook.id), &soho.token, &json!({"active": false})).await;
+        expect_status(app.request(Method::POST, "logout", Some(&soho.token)).send().await.unwrap(), StatusCode::NO_CONTENT).await;
+        let unauthorized = ordera_protocol::sync::close::UNAUTHORIZED;
+        assert_eq!(deactivated.expect_close().await.0, unauthorized);
+        assert_eq!(logged_out.expect_close().await.0, unauthorized);
+        // The owner's other session is not the one that logged out: its stream goes on.
+        app.category(&Restaurant { token: second.clone(), tenant: soho.tenant.clone(), owner: soho.owner.clone() }, "Mains").await;
+        match still_signed_in.recv().await {
+            ordera_protocol::sync::ServerMessage::Events { events } => {
+                assert!(events.iter().any(|e| matches!(e.event, ordera_protocol::sync::Event::CategoryUpserted { .. })), "{events:?}");
+            }
+            other => panic!("expected the new category, got {other:?}"),
+        }
+    }
+
     async fn a_restaurant_always_keeps_an_active_owner(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         let path = format!("users/{}", soho.owner.id);

@@ -48,6 +48,34 @@ both! {
         assert_eq!(left.len(), 2);
     }
 
+    async fn positions_set_the_order_of_categories_and_products_on_the_kiosk(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let burgers = app.category(&soho, "Burgers").await;
+        let sides = app.category(&soho, "Sides").await;
+        // New products go to the end of the list; a position can be given instead.
+        let smash = app.product(&soho, &burgers, "Smash", 1095).await;
+        let chicken = app.product(&soho, &burgers, "Chicken", 995).await;
+        let veggie: Product = expect_json(
+            app.post("products", Some(&soho.token), &json!({"category_id": burgers.id, "name": "Veggie", "price": 950, "position": 0})).await,
+            StatusCode::CREATED,
+        ).await;
+        assert_eq!((smash.position, chicken.position, veggie.position), (0, 1, 0));
+        // Moving one product and one category by their position.
+        let moved: Product = expect_json(app.patch(&format!("products/{}", smash.id), &soho.token, &json!({"position": 5})).await, StatusCode::OK).await;
+        assert_eq!(moved.position, 5);
+        let burgers_last: Category = expect_json(app.patch(&format!("categories/{}", burgers.id), &soho.token, &json!({"position": 2})).await, StatusCode::OK).await;
+        assert_eq!(burgers_last.position, 2);
+        let negative = expect_error(app.patch(&format!("categories/{}", sides.id), &soho.token, &json!({"position": -1})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert!(negative.error.fields.unwrap().0.contains_key("position"));
+        app.product(&soho, &sides, "Fries", 350).await;
+
+        let kiosk = app.pair(&soho, DeviceKind::Kiosk).await;
+        let menu: MenuResponse = expect_json(app.get("menu", &kiosk.token).await, StatusCode::OK).await;
+        assert_eq!(menu.categories.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Sides", "Burgers"]);
+        let in_burgers: Vec<&str> = menu.products.iter().filter(|p| p.category_id == burgers.id).map(|p| p.name.as_str()).collect();
+        assert_eq!(in_burgers, ["Veggie", "Chicken", "Smash"]);
+    }
+
     async fn a_manager_creates_changes_and_deletes_products(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         let burgers = app.category(&soho, "Burgers").await;

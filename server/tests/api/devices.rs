@@ -99,6 +99,27 @@ both! {
         expect_status(app.get("menu", &kds.token).await, StatusCode::OK).await;
     }
 
+    async fn the_device_list_shows_when_each_device_was_last_heard_from(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let kiosk = app.pair(&soho, DeviceKind::Kiosk).await;
+        let kds = app.pair(&soho, DeviceKind::Kds).await;
+        let long_ago = chrono::Utc::now() - chrono::Duration::days(3);
+        app.set_devices_last_seen(long_ago).await;
+        let seen = |devices: &[Device], id| devices.iter().find(|d| d.id == id).unwrap().last_seen_at.unwrap();
+
+        // The kiosk asks for the menu; the screen stays silent.
+        let before_use = chrono::Utc::now();
+        expect_status(app.get("menu", &kiosk.token).await, StatusCode::OK).await;
+        let devices: Vec<Device> = expect_json(app.get("devices", &soho.token).await, StatusCode::OK).await;
+        assert!(seen(&devices, kiosk.device.id) >= before_use - chrono::Duration::seconds(1), "{devices:?}");
+        assert!((seen(&devices, kds.device.id) - long_ago).num_seconds().abs() < 1, "{devices:?}");
+
+        // Opening the live stream counts as being heard from too.
+        let (_socket, _, _) = crate::ws::SyncClient::connect(app.addr, &kds.token, None, 0).await;
+        let devices: Vec<Device> = expect_json(app.get("devices", &soho.token).await, StatusCode::OK).await;
+        assert!(seen(&devices, kds.device.id) >= before_use - chrono::Duration::seconds(1), "{devices:?}");
+    }
+
     async fn only_owners_and_managers_make_codes_and_revoke(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         let (_, staff) = app.user(&soho, "staff").await;

@@ -18,7 +18,19 @@ both! {
         let error = expect_error(send("{\"name\": ", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "bad_request").await;
         assert!(error.error.message.contains("malformed JSON"), "{error:?}");
         expect_error(send("not json at all", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "bad_request").await;
-        expect_error(send("{\"name\": 42}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        // A wrongly typed or missing field is named, as a validation error is.
+        let typed = expect_error(send("{\"name\": 42}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let fields = typed.error.fields.clone().expect("the field is named").0;
+        assert!(fields["name"].contains("invalid type"), "{fields:?}");
+        let missing = expect_error(send("{}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(missing.error.fields.expect("the field is named").0["name"], "missing field `name`");
+        let nested = expect_error(
+            app.post("orders", Some(&soho.token), &json!({"id": uuid::Uuid::now_v7(), "order_type": "takeaway",
+                "items": [{"product_id": uuid::Uuid::now_v7(), "quantity": "two"}]})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ).await;
+        assert!(nested.error.fields.as_ref().expect("the field is named").0.contains_key("items[0].quantity"), "{nested:?}");
         expect_error(send("[]", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         expect_error(send("{\"name\": \"Burgers\"}", "text/plain").await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
 
@@ -40,6 +52,11 @@ both! {
     async fn unknown_routes_and_malformed_ids_get_json_errors(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         expect_error(app.get("no-such-thing", &soho.token).await, StatusCode::NOT_FOUND, "not_found").await;
+        // A known path with a method it does not have says so, in the same shape, with the methods it has.
+        let wrong_method = app.request(Method::PUT, "categories", Some(&soho.token)).send().await.unwrap();
+        let allow = wrong_method.headers().get(header::ALLOW).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        assert!(allow.contains("GET") && allow.contains("POST"), "Allow: {allow}");
+        expect_error(wrong_method, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
         expect_error(app.get("products/not-a-uuid", &soho.token).await, StatusCode::BAD_REQUEST, "bad_request").await;
         expect_error(app.get(&format!("products/{}", uuid::Uuid::now_v7()), &soho.token).await, StatusCode::NOT_FOUND, "not_found").await;
     }

@@ -251,6 +251,22 @@ impl TestApp {
         }
     }
 
+    /// Moves every device's last sighting back to `at`, as if none had been heard from since.
+    pub async fn set_devices_last_seen(&self, at: chrono::DateTime<chrono::Utc>) {
+        use sqlx::Connection;
+        const SQL: &str = "UPDATE devices SET last_seen_at = $1";
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(SQL).bind(at).execute(&mut conn).await.unwrap();
+            }
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(SQL).bind(at).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
     pub async fn place_order(&self, token: &str, lines: &[(Uuid, i64)]) -> ordera_protocol::orders::Order {
         let body = order_body(Uuid::now_v7(), lines);
         expect_json(self.post("orders", Some(token), &body).await, StatusCode::CREATED).await

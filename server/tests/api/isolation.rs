@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// Everything of A's that B could reach.
-async fn a_state(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn a_state(app: &TestApp, token: &str) -> Value {
     json!({
         "users": expect_json::<Vec<User>>(app.get("users", token).await, StatusCode::OK).await,
         "devices": expect_json::<Vec<Device>>(app.get("devices", token).await, StatusCode::OK).await
@@ -21,6 +21,7 @@ async fn a_state(app: &TestApp, token: &str) -> Value {
         "categories": expect_json::<Vec<Category>>(app.get("categories", token).await, StatusCode::OK).await,
         "products": expect_json::<Vec<Product>>(app.get("products", token).await, StatusCode::OK).await,
         "orders": expect_json::<ordera_protocol::orders::OrderPage>(app.get("orders", token).await, StatusCode::OK).await,
+        "tenant": expect_json::<ordera_protocol::api::MeResponse>(app.get("me", token).await, StatusCode::OK).await.tenant,
         "events": app.store.events_since(
             expect_json::<ordera_protocol::api::MeResponse>(app.get("me", token).await, StatusCode::OK).await.tenant.id, 0, 1000
         ).await.unwrap().len(),
@@ -31,27 +32,65 @@ async fn b_product_placeholder(app: &TestApp, b: &Restaurant, category: &Categor
     app.product(b, category, "B placeholder", 100).await.id
 }
 
+/// A request to try: method, documented path, concrete path, bearer token, JSON body, expected status.
+type Attempt = (Method, &'static str, String, Option<String>, Option<Value>, StatusCode);
+
+/// Restaurant A with one of everything: a category, a product with a picture and stock, a staff member, a
+/// kiosk, an order and a refused order.
+pub(crate) struct RestaurantA {
+    pub a: Restaurant,
+    pub a_category: Category,
+    pub a_product: Product,
+    pub a_image: uuid::Uuid,
+    pub a_staff: User,
+    pub a_kiosk: ordera_protocol::api::PairResponse,
+    pub a_order: ordera_protocol::orders::Order,
+    pub a_refused: uuid::Uuid,
+    pub png: Vec<u8>,
+}
+
+pub(crate) async fn restaurant_a(app: &TestApp) -> RestaurantA {
+    restaurant_named(app, "A").await
+}
+
+pub(crate) async fn restaurant_named(app: &TestApp, name: &str) -> RestaurantA {
+    let a = app.restaurant(name).await;
+    let a_category = app.category(&a, "A burgers").await;
+    let a_product = app.product(&a, &a_category, "A burger", 1000).await;
+    let png = ordera_server::demo::picture([1, 2, 3], 0);
+    let a_product: Product = expect_json(
+        app.request(Method::PUT, &format!("products/{}/image", a_product.id), Some(&a.token))
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(png.clone())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let a_image = a_product.image.clone().unwrap().id;
+    let (a_staff, _) = app.user(&a, "staff").await;
+    let a_kiosk = app.pair(&a, DeviceKind::Kiosk).await;
+    let a_stocked: Product = expect_json(
+        app.patch(&format!("products/{}", a_product.id), &a.token, &json!({"stock": 5})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let a_order = app.place_order(&a_kiosk.token, &[(a_stocked.id, 1)]).await;
+    let a_refused = uuid::Uuid::now_v7();
+    expect_error(
+        app.post("orders", Some(&a_kiosk.token), &order_body(a_refused, &[(a_stocked.id, 6)])).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    RestaurantA { a, a_category, a_product, a_image, a_staff, a_kiosk, a_order, a_refused, png }
+}
+
 both! {
     async fn another_restaurant_cannot_see_or_touch_anything_by_id(app: TestApp) {
-        let a = app.restaurant("A").await;
-        let a_category = app.category(&a, "A burgers").await;
-        let a_product = app.product(&a, &a_category, "A burger", 1000).await;
-        let png = ordera_server::demo::picture([1, 2, 3], 0);
-        let a_product: Product = expect_json(
-            app.request(Method::PUT, &format!("products/{}/image", a_product.id), Some(&a.token))
-                .header(header::CONTENT_TYPE, "image/png").body(png.clone()).send().await.unwrap(),
-            StatusCode::OK,
-        ).await;
-        let a_image = a_product.image.clone().unwrap().id;
-        let (a_staff, _) = app.user(&a, "staff").await;
-        let a_kiosk = app.pair(&a, DeviceKind::Kiosk).await;
-        let a_stocked: Product = expect_json(
-            app.patch(&format!("products/{}", a_product.id), &a.token, &json!({"stock": 5})).await,
-            StatusCode::OK,
-        ).await;
-        let a_order = app.place_order(&a_kiosk.token, &[(a_stocked.id, 1)]).await;
-        let a_refused = uuid::Uuid::now_v7();
-        expect_error(app.post("orders", Some(&a_kiosk.token), &order_body(a_refused, &[(a_stocked.id, 6)])).await, StatusCode::CONFLICT, "conflict").await;
+        let RestaurantA { a, a_category, a_product, a_image, a_staff, a_kiosk, a_order, a_refused, png } =
+            restaurant_a(&app).await;
         let before = a_state(&app, &a.token).await;
 
         let b = app.restaurant("B").await;
@@ -142,5 +181,106 @@ both! {
         let mut tried: BTreeSet<String> = attempts.iter().map(|(m, t, _, _)| format!("{m} {t}")).collect();
         tried.insert("PUT /api/v1/products/{id}/image".into());
         assert_eq!(documented, tried, "every endpoint with an id must be in this test");
+    }
+}
+
+both! {
+    async fn another_restaurant_finds_nothing_of_a_through_any_endpoint_without_an_id(app: TestApp) {
+        let RestaurantA { a, a_category, a_product, a_image, a_staff, a_kiosk, a_order, a_refused, .. } =
+            restaurant_a(&app).await;
+        let before = a_state(&app, &a.token).await;
+        // Everything that would give A away if it showed up in one of B's answers.
+        let secrets: Vec<String> = [a.tenant.id, a.owner.id, a_category.id, a_product.id, a_image, a_staff.id,
+            a_kiosk.device.id, a_order.id, a_refused]
+            .iter().map(|id| id.to_string())
+            .chain([a.owner.email.clone(), a_staff.email.clone(), "A burger".into(), a_kiosk.token.clone(), a.token.clone()])
+            .collect();
+
+        let b = app.restaurant("B").await;
+        let b_category = app.category(&b, "B sides").await;
+        let b_product = app.product(&b, &b_category, "B fries", 300).await;
+        let b_kiosk = app.pair(&b, DeviceKind::Kiosk).await;
+        let b_kds = app.pair(&b, DeviceKind::Kds).await;
+        let b_spare = app.login(&b.owner.email, PASSWORD).await.token;
+
+        // (method, path template, concrete path, token, body, expected status): each id-less endpoint as B
+        // uses it every day.
+        let code: ordera_protocol::api::PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&b.token), &json!({"kind": "admin", "name": "B office"})).await,
+            StatusCode::CREATED,
+        ).await;
+        let attempts: Vec<Attempt> = vec![
+            (Method::POST, "/api/v1/signup", "signup".into(), None,
+                Some(json!({"restaurant_name": "C", "timezone": "Europe/Paris", "currency": "EUR", "owner_name": "Cleo",
+                    "email": format!("c-{}@example.com", uuid::Uuid::new_v4().simple()), "password": PASSWORD})), StatusCode::CREATED),
+            (Method::POST, "/api/v1/login", "login".into(), None,
+                Some(json!({"email": b.owner.email, "password": PASSWORD})), StatusCode::OK),
+            (Method::GET, "/api/v1/me", "me".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::PATCH, "/api/v1/tenant", "tenant".into(), Some(b.token.clone()), Some(json!({"name": "B renamed"})), StatusCode::OK),
+            (Method::GET, "/api/v1/users", "users".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/users", "users".into(), Some(b.token.clone()),
+                Some(json!({"email": format!("b-staff-{}@example.com", uuid::Uuid::new_v4().simple()), "name": "B staff",
+                    "role": "staff", "password": PASSWORD})), StatusCode::CREATED),
+            (Method::GET, "/api/v1/devices", "devices".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/devices/pairing-codes", "devices/pairing-codes".into(), Some(b.token.clone()),
+                Some(json!({"kind": "kds", "name": "B pass"})), StatusCode::CREATED),
+            (Method::POST, "/api/v1/devices/pair", "devices/pair".into(), None, Some(json!({"code": code.code})), StatusCode::CREATED),
+            (Method::GET, "/api/v1/categories", "categories".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/categories/reorder", "categories/reorder".into(), Some(b.token.clone()),
+                Some(json!({"ids": [b_category.id]})), StatusCode::OK),
+            (Method::POST, "/api/v1/categories", "categories".into(), Some(b.token.clone()), Some(json!({"name": "B drinks"})), StatusCode::CREATED),
+            (Method::GET, "/api/v1/products", "products".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/products", "products".into(), Some(b.token.clone()),
+                Some(json!({"category_id": b_category.id, "name": "B shake", "price": 450})), StatusCode::CREATED),
+            (Method::GET, "/api/v1/menu", "menu".into(), Some(b_kiosk.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/orders", "orders".into(), Some(b_kiosk.token.clone()),
+                Some(order_body(uuid::Uuid::now_v7(), &[(b_product.id, 2)])), StatusCode::CREATED),
+            (Method::GET, "/api/v1/orders", "orders".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/orders/export.csv", "orders/export.csv".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/orders/refused", "orders/refused?all=true".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/reports/summary", "reports/summary".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/reports/hourly", "reports/hourly".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/reports/top-products", "reports/top-products".into(), Some(b.token.clone()), None, StatusCode::OK),
+            (Method::GET, "/api/v1/sync/snapshot", "sync/snapshot".into(), Some(b_kds.token.clone()), None, StatusCode::OK),
+            (Method::POST, "/api/v1/logout", "logout".into(), Some(b_spare), None, StatusCode::NO_CONTENT),
+        ];
+        let mut answers = Vec::new();
+        for (method, template, path, token, body, status) in &attempts {
+            let mut request = app.request(method.clone(), path, token.as_deref());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            let actual = response.status();
+            let text = response.text().await.unwrap();
+            assert_eq!(actual, *status, "{method} {template}: {text}");
+            answers.push((format!("{method} {template}"), text));
+        }
+        // The live stream: B's kitchen screen replays its restaurant's whole log.
+        let (_socket, _, replayed) = crate::ws::SyncClient::connect(app.addr, &b_kds.token, None, 0).await;
+        assert!(!replayed.is_empty(), "B's own events are replayed");
+        answers.push(("GET /api/v1/sync/ws".into(), serde_json::to_string(&replayed).unwrap()));
+
+        for (endpoint, text) in &answers {
+            for secret in &secrets {
+                assert!(!text.contains(secret.as_str()), "{endpoint} gave away A's {secret}: {text}");
+            }
+        }
+        // B's own things did show up, so the check above looked at real answers.
+        let all: String = answers.iter().map(|(_, text)| text.as_str()).collect();
+        assert!(all.contains(&b_product.id.to_string()) && all.contains("B fries"));
+
+        // A is exactly as it was, and A's devices still work.
+        assert_eq!(a_state(&app, &a.token).await, before);
+        expect_status(app.get("menu", &a_kiosk.token).await, StatusCode::OK).await;
+
+        // Every path without an id in the API was tried above (those with one are the other test's).
+        let openapi: Value = expect_json(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap(), StatusCode::OK).await;
+        let documented: BTreeSet<String> = openapi["paths"].as_object().unwrap().iter()
+            .filter(|(path, _)| path.starts_with("/api/v1/") && !path.contains('{'))
+            .flat_map(|(path, operations)| operations.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+            .collect();
+        let tried: BTreeSet<String> = answers.iter().map(|(endpoint, _)| endpoint.clone()).collect();
+        assert_eq!(documented, tried, "every endpoint without an id must be in this test");
     }
 }

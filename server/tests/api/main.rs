@@ -13,5 +13,6 @@ mod images;
 mod isolation;
 mod operations;
 mod orders;
+mod security;
 mod sync;
 mod ws;

@@ -105,7 +105,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Its `Debug` leaves the password out, so that logging a request can never leak one.
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SignupRequest {
     pub restaurant_name: String,
@@ -114,6 +115,19 @@ pub struct SignupRequest {
     pub owner_name: String,
     pub email: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for SignupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupRequest")
+            .field("restaurant_name", &self.restaurant_name)
+            .field("timezone", &self.timezone)
+            .field("currency", &self.currency)
+            .field("owner_name", &self.owner_name)
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -144,11 +158,18 @@ impl SignupRequest {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Its `Debug` leaves the password out, so that logging a request can never leak one.
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("email", &self.email).field("password", &"<redacted>").finish()
+    }
 }
 
 /// A session: send `token` as `Authorization: Bearer <token>`.
@@ -172,7 +193,8 @@ pub struct MeResponse {
     pub device: Option<Device>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Its `Debug` leaves the password out, so that logging a request can never leak one.
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CreateUserRequest {
     pub email: String,
@@ -180,6 +202,17 @@ pub struct CreateUserRequest {
     pub role: Role,
     /// The first password; the person should change it.
     pub password: String,
+}
+
+impl std::fmt::Debug for CreateUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserRequest")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -584,6 +617,32 @@ mod tests {
         assert_eq!(null.stock, Some(None));
         let set: UpdateProductRequest = serde_json::from_str(r#"{"stock":12}"#).unwrap();
         assert_eq!(set.stock, Some(Some(12)));
+    }
+
+    #[test]
+    fn requests_carrying_a_password_never_show_it_when_debug_printed() {
+        let secret = "correct horse battery staple";
+        let login = LoginRequest { email: "ann@example.com".into(), password: secret.into() };
+        let user = CreateUserRequest {
+            email: "cook@example.com".into(),
+            name: "Cook".into(),
+            role: Role::Staff,
+            password: secret.into(),
+        };
+        let signup = SignupRequest {
+            restaurant_name: "Soho".into(),
+            timezone: "Europe/London".into(),
+            currency: "GBP".into(),
+            owner_name: "Ann".into(),
+            email: "ann@example.com".into(),
+            password: secret.into(),
+        };
+        for printed in [format!("{login:?}"), format!("{user:?}"), format!("{signup:?}")] {
+            assert!(
+                !printed.contains(secret) && printed.contains("<redacted>") && printed.contains("example.com"),
+                "{printed}"
+            );
+        }
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct Currency(iso_currency::Currency);
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, ValidationError> {
         iso_currency::Currency::from_code(&code.trim().to_uppercase())
+            // Gold, special drawing rights, the testing code and the like are in ISO 4217 too, but have
+            // no minor unit: nobody prices a burger in them.
+            .filter(|currency| currency.exponent().is_some())
             .map(Self)
             .ok_or_else(|| ValidationError::new("must be an ISO 4217 currency code like GBP or EUR"))
     }
@@ -101,5 +104,13 @@ mod tests {
         assert_eq!(jpy.decimals(), 0);
         assert!(jpy.format(Money(1200)).ends_with("1200"));
         assert!(Currency::parse("XYZ1").is_err());
+    }
+
+    #[test]
+    fn codes_without_a_minor_unit_are_not_money_a_menu_can_use() {
+        for code in ["XAU", "XXX", "XTS", "XDR"] {
+            assert!(Currency::parse(code).is_err(), "{code}");
+        }
+        assert_eq!(Currency::parse("BHD").unwrap().decimals(), 3);
     }
 }
