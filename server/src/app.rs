@@ -68,13 +68,13 @@ pub fn router(state: AppState) -> Router {
                 .merge(reports::router())
                 .merge(sync::router()),
         )
+        .merge(health::router())
+        .merge(metrics::router())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
 
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
-        .merge(health::router())
-        .route("/metrics", get(metrics::render))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -119,6 +119,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    draining: tokio::sync::watch::Sender<bool>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -153,11 +154,13 @@ impl Application {
         tokio::spawn(publish(committals, hub.clone(), bus.clone()));
         tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
         tokio::spawn(prune(store.clone(), config.event_retention_days));
+        let (draining, draining_watch) = tokio::sync::watch::channel(false);
         let (shutdown, shutdown_watch) = tokio::sync::watch::channel(false);
         let state = AppState {
             hub,
             bus,
             metrics: metrics::handle(),
+            draining: draining_watch,
             shutdown: shutdown_watch,
             config: Arc::new(config),
             store,
@@ -167,7 +170,7 @@ impl Application {
                 config::LOGIN_FAILURES_PER_ADDRESS,
             )),
         };
-        Ok(Self { router: router(state.clone()), listener, state, shutdown })
+        Ok(Self { router: router(state.clone()), listener, state, draining, shutdown })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -183,13 +186,20 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `signal`; then sockets are told to reconnect elsewhere (close code 4004), the listener
-    /// closes, and in-flight requests finish.
+    /// Serves until `signal`. Then `/readyz` answers 503 while everything else is still served for the
+    /// configured drain time, so that load balancers polling it stop sending new clients here before the
+    /// door closes; then sockets are told to reconnect elsewhere (close code 4004), the listener closes,
+    /// and in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let addr = self.addr();
-        let shutdown = self.shutdown;
+        let (draining, shutdown) = (self.draining, self.shutdown);
+        let drain = Duration::from_millis(self.state.config.drain_ms);
         let signal = async move {
             signal.await;
+            let _ = draining.send(true);
+            tracing::info!(drain_ms = drain.as_millis() as u64, "stopping: /readyz answers 503 from now on");
+            tokio::time::sleep(drain).await;
+            tracing::info!("closing the listener and sending sync sockets elsewhere; finishing in-flight requests");
             let _ = shutdown.send(true);
             // Let sessions send their close frames while the listener is still up.
             tokio::time::sleep(SOCKET_DRAIN).await;
@@ -253,7 +263,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
-    // Leave a moment for load balancers to notice before the listener closes.
-    tokio::time::sleep(Duration::from_millis(100)).await;
 }

@@ -60,6 +60,12 @@ pub struct Config {
     #[arg(long, env = "ORDERA_POSITION_CHECK_MS", default_value_t = 2000)]
     pub position_check_ms: u64,
 
+    /// How long a stopping instance keeps serving after SIGTERM while `/readyz` answers 503, in
+    /// milliseconds, before it sends its sync sockets elsewhere and closes its listener: set it above the
+    /// readiness probe interval of whatever routes traffic here, so that no new client is sent to it.
+    #[arg(long, env = "ORDERA_DRAIN_MS", default_value_t = 1000)]
+    pub drain_ms: u64,
+
     /// How long a new sync socket may take to say hello, in milliseconds.
     #[arg(long, env = "ORDERA_HELLO_TIMEOUT_MS", default_value_t = 10_000, hide = true)]
     pub hello_timeout_ms: u64,
@@ -135,6 +141,7 @@ impl Config {
             pairing_minutes: 10,
             event_retention_days: 7,
             position_check_ms: 500,
+            drain_ms: 0,
             hello_timeout_ms: 1_000,
             idle_timeout_ms: 60_000,
             reauth_ms: 30_000,

@@ -1,32 +1,59 @@
-//! Liveness and readiness for load balancers and orchestrators.
+//! Liveness and readiness for load balancers and orchestrators. Readiness fails as soon as the instance
+//! is asked to stop (see `app::Application::run_until`), before it stops taking connections.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
+}
+
+/// What `/healthz` says: only ever `ok`. Operational, so it lives here rather than in ordera-protocol,
+/// which holds what the apps exchange with the server.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    status: &'static str,
+}
+
+/// What `/readyz` says.
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    /// `ready`; `draining` once the instance has been asked to stop; `unavailable` while the database does
+    /// not answer.
+    status: &'static str,
+    /// `postgres` or `sqlite`.
+    database: &'static str,
 }
 
 /// The process is up and serving.
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
-/// The process can do its work: the database answers.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+/// The process can take new clients: it is not stopping, and the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, body = Readiness, description = "ready for new clients"),
+    (status = 503, body = Readiness, description = "stopping (draining) or without its database (unavailable)"),
+))]
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let database = state.store.backend();
+    // A stopping instance still serves what reaches it, but must get no new clients.
+    if *state.draining.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "draining", database }));
+    }
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": state.store.backend() }))),
+        Ok(()) => (StatusCode::OK, Json(Readiness { status: "ready", database })),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": state.store.backend() })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "unavailable", database }))
         }
     }
 }

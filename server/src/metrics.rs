@@ -10,6 +10,8 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
@@ -78,8 +80,16 @@ pub async fn track_http(request: Request, next: Next) -> Response {
     response
 }
 
-/// The Prometheus text exposition.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(render))
+}
+
+/// Every series above in Prometheus's text format, for a scraper reaching each instance directly (the
+/// deployment's proxy does not pass this path on).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain"),
+))]
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let (size, idle) = state.store.pool_connections();
     metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(idle as f64);
     metrics::gauge!(DB_CONNECTIONS, "state" => "active").set((size as usize).saturating_sub(idle) as f64);

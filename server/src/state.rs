@@ -18,6 +18,9 @@ pub struct AppState {
     /// The other instances.
     pub bus: Arc<dyn Bus>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Becomes `true` when the instance is shutting down: sockets are told to go elsewhere.
+    /// Becomes `true` as soon as the instance is asked to stop: `/readyz` fails from then on, while
+    /// everything else is still served.
+    pub draining: tokio::sync::watch::Receiver<bool>,
+    /// Becomes `true` when the instance stops taking connections: sockets are told to go elsewhere.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

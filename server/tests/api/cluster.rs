@@ -68,20 +68,30 @@ struct Server {
 
 impl Server {
     async fn start(database_url: &str, redis_url: &str) -> Self {
+        Self::start_with(database_url, Some(redis_url), &[]).await
+    }
+
+    /// A server with settings of the test's own in its environment; without Redis it fans out to no one.
+    async fn start_with(database_url: &str, redis_url: Option<&str>, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let data_dir = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ordera-server"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ordera-server"));
+        command
             .env("DATABASE_URL", database_url)
-            .env("REDIS_URL", redis_url)
+            .env_remove("REDIS_URL")
+            .env_remove("SENTRY_DSN")
             .env("ORDERA_ADDR", format!("127.0.0.1:{port}"))
             .env("ORDERA_DATA_DIR", data_dir.path())
             .env("ORDERA_POSITION_CHECK_MS", "300")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+            .kill_on_drop(true);
+        if let Some(redis_url) = redis_url {
+            command.env("REDIS_URL", redis_url);
+        }
+        let child = command.spawn().unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         wait_for("ordera-server", async || {
@@ -307,4 +317,76 @@ async fn a_restarting_instance_sends_its_screens_elsewhere_and_loses_no_order() 
     hear_orders(&mut screen, &placed, &mut seen).await;
     assert_eq!(seen, placed, "every order heard once, in order");
     drop((b, redis, database));
+}
+
+/// SIGTERM with a request in flight. From that moment readiness probes hear "draining" (503) so that
+/// nothing new is sent here, while the instance still serves; then its listener closes, and the request
+/// already in flight still completes before the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_instance_reports_draining_and_finishes_the_request_in_flight() {
+    use sqlx::Connection;
+    let database = TestDatabase::new().await;
+    // A drain long enough for the probes below to see it however loaded the machine is.
+    let mut server = Server::start_with(&database.url, None, &[("ORDERA_DRAIN_MS", "3000")]).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let Chain { fries, kiosk, .. } = chain(&http, &server, &server).await;
+    let tenant: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Chain Soho'")
+        .fetch_one(&mut sqlx::PgConnection::connect(&database.url).await.unwrap())
+        .await
+        .unwrap();
+
+    // Hold the restaurant's lock, so that an order placed now waits inside the server.
+    let mut holder = sqlx::PgConnection::connect(&database.url).await.unwrap();
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE").bind(tenant).execute(&mut *lock).await.unwrap();
+    let order = Uuid::now_v7();
+    let in_flight = tokio::spawn(
+        http.post(server.url("orders")).bearer_auth(&kiosk).json(&order_body(order, &[(fries, 1)])).send(),
+    );
+    let mut watcher = sqlx::PgConnection::connect(&database.url).await.unwrap();
+    wait_for("the order to wait for the restaurant's lock", async || {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        waiting > 0
+    })
+    .await;
+
+    let pid = server.child.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
+    // Fresh connections each time, as a prober makes: a kept-alive one could outlive the listener.
+    let probe = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().unwrap();
+    let readyz = format!("http://{}/readyz", server.addr);
+    wait_for("/readyz to say the instance is draining", async || {
+        let response =
+            probe.get(&readyz).send().await.expect("the listener closed before /readyz said it was draining");
+        if response.status() == StatusCode::OK {
+            return false;
+        }
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "draining", "{body}");
+        true
+    })
+    .await;
+    let health = probe.get(format!("http://{}/healthz", server.addr)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "a draining instance still serves");
+    wait_for("the listener to close", async || probe.get(&readyz).send().await.is_err()).await;
+
+    // The order waited through all of it and is answered once the lock goes.
+    lock.commit().await.unwrap();
+    let response = in_flight.await.unwrap().expect("the request in flight was answered");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let exit = tokio::time::timeout(Duration::from_secs(10), server.child.wait()).await.expect("it exits").unwrap();
+    assert!(exit.success(), "it shut down cleanly: {exit}");
+    let placed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+    assert_eq!(placed, 1);
+    drop(database);
 }

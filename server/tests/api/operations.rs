@@ -68,21 +68,65 @@ both! {
         assert_eq!(ready["database"], expected);
     }
 
-    async fn the_openapi_document_describes_every_resource(app: TestApp) {
+    async fn the_openapi_document_describes_every_route_the_server_serves(app: TestApp) {
         let doc: Value = expect_json(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap(), StatusCode::OK).await;
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        let paths = doc["paths"].as_object().unwrap();
-        for path in [
-            "/api/v1/signup", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{id}",
-            "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair", "/api/v1/devices/{id}/revoke",
-            "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder", "/api/v1/products",
-            "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}", "/api/v1/menu",
-            "/api/v1/orders/refused", "/api/v1/orders/refused/{id}/resolve",
-        ] {
-            assert!(paths.contains_key(path), "{path} is missing from the OpenAPI document");
-        }
+        let documented: Vec<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| (method.to_uppercase(), path.clone())))
+            .filter(|(method, _)| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()))
+            .collect();
+        let paths: std::collections::BTreeSet<&str> = documented.iter().map(|(_, path)| path.as_str()).collect();
+        // The whole set, so that a route dropped from the document fails here by name.
+        let expected: std::collections::BTreeSet<&str> = [
+            "/healthz", "/readyz", "/metrics",
+            "/api/v1/signup", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/tenant", "/api/v1/users",
+            "/api/v1/users/{id}", "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair",
+            "/api/v1/devices/{id}/revoke", "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder",
+            "/api/v1/products", "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}",
+            "/api/v1/menu", "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/status",
+            "/api/v1/orders/export.csv", "/api/v1/orders/refused", "/api/v1/orders/refused/{id}/resolve",
+            "/api/v1/reports/summary", "/api/v1/reports/hourly", "/api/v1/reports/top-products",
+            "/api/v1/sync/snapshot", "/api/v1/sync/ws",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(paths, expected, "documented paths (left) differ from the server's routes (right)");
         assert!(doc["components"]["schemas"]["Product"].is_object());
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+        // Each documented operation is routed as documented: the server counts it under that very route
+        // template (not as unmatched, not refused as the wrong method).
+        for (method, path) in &documented {
+            let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+            let response = app.request(method.parse().unwrap(), &concrete, None).send().await.unwrap();
+            assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+        // Read by hand: prometheus_parse cuts a label value at the `}` of a template's `{id}`.
+        let text = app.request(Method::GET, "/metrics", None).send().await.unwrap().text().await.unwrap();
+        let label = |line: &str, name: &str| -> Option<String> {
+            let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+            Some(line[start..].split('"').next()?.to_owned())
+        };
+        let counted: std::collections::BTreeSet<(String, String)> = text
+            .lines()
+            .filter(|line| line.starts_with("ordera_http_requests_total{"))
+            .filter_map(|line| Some((label(line, "method")?, label(line, "route")?)))
+            .collect();
+        for operation in &documented {
+            assert!(counted.contains(operation), "{operation:?} is documented but the server routed it elsewhere");
+        }
+        // And the other way round: every route any request in this process reached is documented (the
+        // document itself aside).
+        let served: std::collections::BTreeSet<&str> = counted
+            .iter()
+            .map(|(_, route)| route.as_str())
+            .filter(|route| !["unmatched", "/api/v1/openapi.json"].contains(route))
+            .collect();
+        let undocumented: Vec<&&str> = served.difference(&paths).collect();
+        assert!(undocumented.is_empty(), "served but not documented: {undocumented:?}");
     }
 
     async fn the_demo_restaurant_is_seeded_once_with_pictures_and_a_fresh_password(app: TestApp) {
@@ -101,6 +145,24 @@ both! {
         let images: std::collections::BTreeSet<_> = products.iter().map(|p| p.image.as_ref().unwrap().id).collect();
         assert_eq!(images.len(), 20);
     }
+}
+
+/// An instance whose database is gone tells the load balancer so (readiness fails) while it stays alive
+/// (liveness holds), so that it is taken out of rotation rather than restarted in a loop.
+#[tokio::test]
+async fn readiness_fails_while_the_database_is_unreachable() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (_, name) = app.database_url.rsplit_once('/').unwrap();
+    let mut admin = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+
+    let ready: Value =
+        expect_json(app.request(Method::GET, "/readyz", None).send().await.unwrap(), StatusCode::SERVICE_UNAVAILABLE)
+            .await;
+    assert_eq!(ready["status"], "unavailable");
+    assert_eq!(ready["database"], "postgres");
+    let health = app.request(Method::GET, "/healthz", None).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
 }
 
 /// The demo owner's printed password is the one that works: the server's own output is the proof.
