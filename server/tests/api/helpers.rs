@@ -234,39 +234,36 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Places a takeaway order of `(product, quantity)` lines and expects it to be created.
     /// Moves every order to another business day, as if they had been placed then.
     pub async fn move_orders_to(&self, date: chrono::NaiveDate) {
-        use sqlx::Connection;
-        const SQL: &str = "UPDATE orders SET business_date = $1";
-        match self.backend {
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
-                sqlx::query(SQL).bind(date).execute(&mut conn).await.unwrap();
-            }
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
-                sqlx::query(SQL).bind(date).execute(&mut conn).await.unwrap();
-            }
-        }
+        self.execute_with("UPDATE orders SET business_date = $1", date).await;
     }
 
     /// Moves every device's last sighting back to `at`, as if none had been heard from since.
     pub async fn set_devices_last_seen(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.execute_with("UPDATE devices SET last_seen_at = $1", at).await;
+    }
+
+    /// Runs one statement with one bound value straight on the database, behind the server's back.
+    async fn execute_with<T>(&self, sql: &str, value: T)
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + 'static,
+    {
         use sqlx::Connection;
-        const SQL: &str = "UPDATE devices SET last_seen_at = $1";
         match self.backend {
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
-                sqlx::query(SQL).bind(at).execute(&mut conn).await.unwrap();
+                sqlx::query(sql).bind(value).execute(&mut conn).await.unwrap();
             }
             Backend::Sqlite => {
                 let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
-                sqlx::query(SQL).bind(at).execute(&mut conn).await.unwrap();
+                sqlx::query(sql).bind(value).execute(&mut conn).await.unwrap();
             }
         }
     }
 
+    /// Places a takeaway order of `(product, quantity)` lines and expects it to be created.
     pub async fn place_order(&self, token: &str, lines: &[(Uuid, i64)]) -> ordera_protocol::orders::Order {
         let body = order_body(Uuid::now_v7(), lines);
         expect_json(self.post("orders", Some(token), &body).await, StatusCode::CREATED).await
