@@ -312,7 +312,22 @@ fn attention(state: &UseReducerHandle<State>) -> Html {
                    The customer may be waiting: serve them something else or refund them, then mark the order as handled." }
             </p>
             {
-                if state.refusals.is_empty() {
+                // An empty list means "nothing" only once the app has caught up with the server at least
+                // once; before that it would be a comforting guess.
+                if state.refusals.is_empty() && state.status.as_ref().is_none_or(|s| s.last_sync.is_none()) {
+                    let problem = state.status.as_ref().and_then(|s| s.last_error.clone());
+                    html! {
+                        <div class="empty" id="attention-unknown">
+                            <strong>{ "Not in step with the server yet" }</strong>
+                            {
+                                match problem {
+                                    Some(error) => format!("The last attempt failed ({error}); the app keeps trying."),
+                                    None => "The list appears as soon as the app reaches the server.".to_owned(),
+                                }
+                            }
+                        </div>
+                    }
+                } else if state.refusals.is_empty() {
                     html! {
                         <div class="empty" id="attention-empty">
                             <strong>{ "Nothing needs your attention" }</strong>

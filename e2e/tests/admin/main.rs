@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use ordera_client::{ConnectionState, Engine, EngineConfig};
+use ordera_e2e::ingest::Ingest;
 use ordera_e2e::proxy::{Mode, Proxy};
 use ordera_e2e::server::{Owner, TestServer};
 use ordera_e2e::webview::{app_binary, artifacts, AppSession};
@@ -55,21 +56,35 @@ impl Restaurant {
 
     /// Opens the admin app, pairs it through its pairing screen and waits for the board.
     async fn admin(&self) -> AppSession {
+        let (admin, _) = self.admin_with(&[]).await;
+        admin.element("#attention").await;
+        admin
+    }
+
+    /// Opens the admin app with `env` on top of its usual settings and types a fresh pairing code into
+    /// its pairing screen; returns the app and the code.
+    async fn admin_with(&self, env: &[(&str, String)]) -> (AppSession, String) {
         let app_data = self.data.path().join(format!("admin-{}", Uuid::now_v7().simple()));
-        let admin = AppSession::launch(
-            &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
-            &[
-                ("ORDERA_SERVER_URL", self.admin_network.url()),
-                ("ORDERA_ADMIN_DATA_DIR", app_data.display().to_string()),
-            ],
-        )
-        .await;
+        let mut all = vec![
+            ("ORDERA_SERVER_URL", self.admin_network.url()),
+            ("ORDERA_ADMIN_DATA_DIR", app_data.display().to_string()),
+        ];
+        all.extend(env.iter().cloned());
+        let admin = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"), &all).await;
         admin.element("#pair-screen").await;
         let code = self.owner.pairing_code("admin").await;
         admin.type_into("#pairing-code", &code).await;
         admin.click("#pair").await;
-        admin.element("#attention").await;
-        admin
+        (admin, code)
+    }
+
+    /// Breaks the server's database under it: the table of categories disappears, so whatever reads the
+    /// menu fails inside the server.
+    async fn break_the_menu(&self) {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", self.data.path().join("server.db").display());
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("ALTER TABLE categories RENAME TO categories_lost").execute(&mut connection).await.unwrap();
     }
 
     async fn refused(&self, all: bool) -> Vec<RefusedOrder> {
@@ -230,6 +245,40 @@ async fn a_wrong_pairing_code_is_explained_and_nothing_is_paired() {
     admin.element("#pair-screen").await;
     let devices = restaurant.owner.get("devices").await;
     assert_eq!(devices.as_array().unwrap().len(), 1, "only the kiosk is paired: {devices}");
+    admin.quit().await;
+    restaurant.kiosk.shutdown().await;
+}
+
+/// The real admin shell, with `SENTRY_DSN` set, reports an engine error (a server that fails inside while
+/// the app fetches its first snapshot) tagged as an admin device with the shell's version, and without
+/// the pairing code, the device token or anything personal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_shell_reports_a_failing_server_to_sentry_as_an_admin_device() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
+    let (ingest, dsn) = Ingest::start().await;
+    let restaurant = Restaurant::open().await;
+    restaurant.break_the_menu().await;
+
+    let (admin, code) = restaurant.admin_with(&[("SENTRY_DSN", dsn), ("SENTRY_ENVIRONMENT", "ci".into())]).await;
+    let (event, envelope) = ingest.event_mentioning("sync session failed").await;
+    // The protocol leaves the level out when it is "error", its default.
+    assert_eq!(event["level"].as_str().unwrap_or("error"), "error", "{event}");
+    assert_eq!(event["tags"]["device_kind"], "admin", "{event}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(event["tags"]["app_version"], version, "{event}");
+    assert_eq!(event["release"], format!("ordera-admin@{version}"), "{event}");
+    assert_eq!(event["environment"], "ci", "{event}");
+    assert!(!envelope.contains(&code), "the pairing code must not be reported");
+    // The app was paired: its token is the admin device's, which the server lists but never shows.
+    let devices = restaurant.owner.get("devices").await;
+    assert!(devices.as_array().unwrap().iter().any(|d| d["kind"] == "admin"), "paired: {devices}");
+    assert!(!envelope.contains("ord_"), "no device token is reported");
+    ingest.assert_no_personal_data(&[]);
+    // Staff are not told "nothing needs attention" by an app that never caught up: they see why.
+    let unknown = admin.text_until("#attention-unknown", "the failure", |t| t.contains("failed")).await;
+    assert!(unknown.contains("Not in step with the server yet"), "{unknown:?}");
+    admin.screenshot(&shots, "6-server-failing").await;
     admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }

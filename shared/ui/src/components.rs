@@ -76,7 +76,8 @@ pub fn connection_pill(props: &PillProps) -> Html {
     let waiting = if status.pending > 0 { format!(" · {} waiting", status.pending) } else { String::new() };
     let synced = status.last_sync.map(|at| format!(" · synced {}", at.format("%H:%M"))).unwrap_or_default();
     html! {
-        <span class="pill" id="connection" role="status" aria-live="polite" data-state={label.to_lowercase()}>
+        <span class="pill" id="connection" role="status" aria-live="polite" data-state={label.to_lowercase()}
+            title={status.last_error.clone()}>
             <span class={classes!("dot", dot)}></span>{ format!("{label}{waiting}{synced}") }
         </span>
     }
