@@ -95,6 +95,21 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Breaks a restaurant's database under the running server at `database_url` (PostgreSQL or SQLite): the
+/// table of categories disappears, so whatever reads the menu fails inside the server, as a real fault
+/// would (a bad migration, a restore gone wrong).
+pub async fn break_the_menu(database_url: &str) {
+    use sqlx::Connection;
+    const SQL: &str = "ALTER TABLE categories RENAME TO categories_lost";
+    if database_url.starts_with("sqlite:") {
+        let mut connection = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query(SQL).execute(&mut connection).await.unwrap();
+    } else {
+        let mut connection = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query(SQL).execute(&mut connection).await.unwrap();
+    }
+}
+
 /// A manager's view of the server over HTTP, for fixtures and for checking the truth.
 #[derive(Clone)]
 pub struct Owner {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ordera_client::{ConnectionState, Engine, EngineConfig};
 use ordera_e2e::ingest::Ingest;
 use ordera_e2e::proxy::{Mode, Proxy};
-use ordera_e2e::server::{Owner, TestServer};
+use ordera_e2e::server::{break_the_menu, Owner, TestServer};
 use ordera_e2e::webview::{app_binary, artifacts, AppSession};
 use ordera_protocol::orders::{short_reference, OrderLineRequest, PlaceOrderRequest, RefusedOrder};
 use ordera_protocol::OrderType;
@@ -78,13 +78,9 @@ impl Restaurant {
         (admin, code)
     }
 
-    /// Breaks the server's database under it: the table of categories disappears, so whatever reads the
-    /// menu fails inside the server.
+    /// Breaks the server's database under it (see [`break_the_menu`]).
     async fn break_the_menu(&self) {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", self.data.path().join("server.db").display());
-        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("ALTER TABLE categories RENAME TO categories_lost").execute(&mut connection).await.unwrap();
+        break_the_menu(&format!("sqlite://{}", self.data.path().join("server.db").display())).await;
     }
 
     async fn refused(&self, all: bool) -> Vec<RefusedOrder> {

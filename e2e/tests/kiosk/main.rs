@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use fantoccini::key::Key;
+use ordera_e2e::ingest::Ingest;
 use ordera_e2e::proxy::Proxy;
-use ordera_e2e::server::{Owner, TestServer};
+use ordera_e2e::server::{break_the_menu, Owner, TestServer};
 use ordera_e2e::webview::{app_binary, artifacts, AppSession};
 use ordera_protocol::orders::{short_reference, OrderPage};
 use ordera_protocol::{Currency, Money, OrderType};
@@ -86,22 +87,27 @@ impl Restaurant {
 
     /// Opens the kiosk app, pairs it through its pairing screen and waits for the attract screen.
     async fn kiosk(&self, idle_seconds: u32) -> AppSession {
+        let (kiosk, _) = self.kiosk_with(idle_seconds, &[]).await;
+        kiosk.element("#attract").await;
+        kiosk
+    }
+
+    /// Opens the kiosk app with `env` on top of its usual settings and types a fresh pairing code into its
+    /// pairing screen; returns the app and the code.
+    async fn kiosk_with(&self, idle_seconds: u32, env: &[(&str, String)]) -> (AppSession, String) {
         let app_data = self.data.path().join(format!("kiosk-{}", Uuid::now_v7().simple()));
-        let kiosk = AppSession::launch(
-            &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"),
-            &[
-                ("ORDERA_SERVER_URL", self.url()),
-                ("ORDERA_KIOSK_DATA_DIR", app_data.display().to_string()),
-                ("ORDERA_KIOSK_IDLE_SECONDS", idle_seconds.to_string()),
-            ],
-        )
-        .await;
+        let mut all = vec![
+            ("ORDERA_SERVER_URL", self.url()),
+            ("ORDERA_KIOSK_DATA_DIR", app_data.display().to_string()),
+            ("ORDERA_KIOSK_IDLE_SECONDS", idle_seconds.to_string()),
+        ];
+        all.extend(env.iter().cloned());
+        let kiosk = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"), &all).await;
         kiosk.element("#pair-screen").await;
         let code = self.owner.pairing_code("kiosk").await;
         kiosk.type_into("#pairing-code", &code).await;
         kiosk.click("#pair").await;
-        kiosk.element("#attract").await;
-        kiosk
+        (kiosk, code)
     }
 }
 
@@ -315,5 +321,35 @@ async fn an_idle_kiosk_asks_if_anyone_is_there_then_clears_the_order_and_returns
     let cart = kiosk.text(".cart").await;
     assert!(cart.contains("Nothing yet") && !cart.contains("Classic Smash Burger"), "{cart:?}");
     assert_eq!(restaurant.orders().await.total, 0, "nothing was ordered");
+    kiosk.quit().await;
+}
+
+/// The real kiosk shell, with `SENTRY_DSN` set, reports an engine error (a server that fails inside while
+/// the kiosk fetches its first menu) tagged as a kiosk with the shell's version, and without the pairing
+/// code, a device token or anything personal. The customer meanwhile sees no menu it cannot trust.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_shell_reports_a_failing_server_to_sentry_as_a_kiosk() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (ingest, dsn) = Ingest::start().await;
+    let restaurant = Restaurant::open().await;
+    break_the_menu(&restaurant.database_url).await;
+
+    let (kiosk, code) = restaurant.kiosk_with(90, &[("SENTRY_DSN", dsn), ("SENTRY_ENVIRONMENT", "ci".into())]).await;
+    let (event, envelope) = ingest.event_mentioning("sync session failed").await;
+    // The protocol leaves the level out when it is "error", its default.
+    assert_eq!(event["level"].as_str().unwrap_or("error"), "error", "{event}");
+    assert_eq!(event["tags"]["device_kind"], "kiosk", "{event}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(event["tags"]["app_version"], version, "{event}");
+    assert_eq!(event["release"], format!("ordera-kiosk@{version}"), "{event}");
+    assert_eq!(event["environment"], "ci", "{event}");
+    assert!(!envelope.contains(&code), "the pairing code must not be reported");
+    assert!(!envelope.contains("ord_"), "no device token is reported");
+    ingest.assert_no_personal_data(&[]);
+    // A customer who touches the screen is sent to staff, not shown an empty menu to order from.
+    kiosk.element("#attract").await;
+    kiosk.click("#attract").await;
+    kiosk.element("#empty-menu").await;
+    kiosk.screenshot(&shots(), "server-failing").await;
     kiosk.quit().await;
 }
