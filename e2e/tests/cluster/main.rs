@@ -46,6 +46,16 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
 
     let owner = Owner::sign_up(proxy.addr).await;
     let product = owner.menu(1).await[0];
+    // Metrics are read from each replica, never through the public side.
+    let scraper = reqwest::Client::builder().no_proxy().build().unwrap();
+    let metrics = |base: String| {
+        let scraper = scraper.clone();
+        async move { scraper.get(format!("{base}/metrics")).send().await.unwrap().status() }
+    };
+    assert_eq!(metrics(proxy.url()).await, 404, "the proxy does not serve metrics");
+    for addr in addrs {
+        assert_eq!(metrics(format!("http://{addr}")).await, 200, "each replica serves its own");
+    }
     let pair = |kind: &'static str| {
         let (owner, url) = (owner.clone(), proxy.url());
         async move {
