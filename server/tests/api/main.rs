@@ -11,6 +11,7 @@ mod devices;
 mod errors;
 mod images;
 mod isolation;
+mod logs;
 mod migrations;
 mod operations;
 mod orders;
