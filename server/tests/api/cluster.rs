@@ -390,3 +390,81 @@ async fn a_stopping_instance_reports_draining_and_finishes_the_request_in_flight
     assert_eq!(placed, 1);
     drop(database);
 }
+
+/// One sample's value from a Prometheus scrape of `server`, by name and labels (`None` when absent).
+async fn scrape(http: &reqwest::Client, server: &Server, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let text = http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("Prometheus text");
+    scrape.samples.iter().find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v))).map(
+        |s| match &s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            other => panic!("{name} is not a single number: {other:?}"),
+        },
+    )
+}
+
+/// The series an operator watches, exact in a process of its own (the in-process suite shares one
+/// recorder between a hundred tests): the bus subscription counted again after Redis comes back, a
+/// socket counted in and out by kind, the database pool by state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_follow_bus_reconnects_sockets_and_the_pool_exactly() {
+    let database = TestDatabase::new().await;
+    let mut redis = Redis::start(free_port()).await;
+    let server = Server::start(&database.url, &redis.url()).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let value = |name: &'static str, labels: &'static [(&'static str, &'static str)]| {
+        let (http, server) = (&http, &server);
+        async move { scrape(http, server, name, labels).await }
+    };
+    wait_for("the bus subscription", async || value("ordera_bus_reconnects_total", &[]).await == Some(1.0)).await;
+
+    // Redis goes away and comes back: the bus subscribes again, and says so.
+    redis.kill().await;
+    let redis = Redis::start(redis.port).await;
+    wait_for("the bus to resubscribe", async || value("ordera_bus_reconnects_total", &[]).await == Some(2.0)).await;
+
+    // A kitchen screen's socket is counted while open and counted out when it closes.
+    let owner: SessionResponse = http
+        .post(server.url("signup"))
+        .json(&json!({"restaurant_name": "Soho", "timezone": "Europe/London", "currency": "GBP",
+            "owner_name": "Olive", "email": format!("{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code: serde_json::Value = http
+        .post(server.url("devices/pairing-codes"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"kind": "kds", "name": "Pass"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kds: PairResponse = http
+        .post(server.url("devices/pair"))
+        .json(&json!({"code": code["code"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (screen, _, _) = SyncClient::connect(server.addr, &kds.token, None, 0).await;
+    wait_for("the screen counted", async || value("ordera_ws_connections", &[("kind", "kds")]).await == Some(1.0))
+        .await;
+    drop(screen);
+    wait_for("the screen counted out", async || value("ordera_ws_connections", &[("kind", "kds")]).await == Some(0.0))
+        .await;
+
+    // The pool's connections by state add up to what it holds, at least one.
+    let idle = value("ordera_db_pool_connections", &[("state", "idle")]).await.expect("idle connections");
+    let active = value("ordera_db_pool_connections", &[("state", "active")]).await.expect("active connections");
+    assert!(idle + active >= 1.0, "idle {idle}, active {active}");
+    drop(redis);
+}
