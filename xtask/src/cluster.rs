@@ -145,9 +145,15 @@ pub fn run(rest: &[String]) -> Result<()> {
     ensure_tools()?;
     let database_url = ensure_database(postgres.admin_url())?;
 
-    step("building the server");
-    check(cargo().args(["build", "--release", "-p", "ordera-server"]).status(), "cargo build")?;
-    let binary = target_dir().join("release").join("ordera-server");
+    // `--server-bin` runs a server already built (the smoke test uses the debug build it has).
+    let binary = match rest.iter().position(|a| a == "--server-bin") {
+        Some(i) => PathBuf::from(rest.get(i + 1).context("--server-bin needs a path")?),
+        None => {
+            step("building the server");
+            check(cargo().args(["build", "--release", "-p", "ordera-server"]).status(), "cargo build")?;
+            target_dir().join("release").join("ordera-server")
+        }
+    };
 
     step("starting two replicas and the proxy");
     // Ctrl-C reaches every process of the terminal; this one then stops the rest in order and drops the

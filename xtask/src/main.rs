@@ -32,7 +32,8 @@ fn main() -> Result<()> {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant)\n  \
                  test                  install what is missing and run every test\n  \
-                 cluster [--addr A]    PostgreSQL, Redis, two server replicas and nginx (default 127.0.0.1:8080)\n  \
+                 cluster [--addr A]    PostgreSQL, Redis, two server replicas and nginx (default 127.0.0.1:8080);\n  \
+                   [--server-bin P]    with a server binary already built instead of a release build\n  \
                  bench [--seconds N]   measure release builds on PostgreSQL and Redis; print a table"
             );
             if command == "help" || command == "--help" {

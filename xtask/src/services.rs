@@ -190,6 +190,10 @@ impl Redis {
     }
 
     pub fn find_or_start() -> Result<Self> {
+        // Inside `cargo xtask test` (the cluster smoke test), the Redis the suite already uses.
+        if let Some(port) = std::env::var("ORDERA_TEST_REDIS_URL").ok().and_then(|url| loopback_port(&url)) {
+            return Ok(Self { port, child: None });
+        }
         if !force_throwaway() && redis_pongs(6379) {
             return Ok(Self { port: 6379, child: None });
         }
@@ -205,6 +209,11 @@ impl Redis {
         wait_until("Redis", Duration::from_secs(15), || redis_pongs(port))?;
         Ok(redis)
     }
+}
+
+/// The port of a `redis://127.0.0.1:PORT` URL.
+fn loopback_port(url: &str) -> Option<u16> {
+    url.strip_prefix("redis://127.0.0.1:")?.trim_end_matches('/').parse().ok()
 }
 
 impl Drop for Redis {
