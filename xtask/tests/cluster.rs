@@ -69,10 +69,8 @@ fn the_cluster_command_serves_the_demo_through_the_proxy_and_stops_everything_on
     }
     let ready = ready.unwrap();
     // "Ordera cluster: http://L (nginx) → replicas A and B, …"
-    let replicas: Vec<SocketAddr> = ready
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter_map(|word| word.parse().ok())
-        .collect();
+    let replicas: Vec<SocketAddr> =
+        ready.split(|c: char| c.is_whitespace() || c == ',').filter_map(|word| word.parse().ok()).collect();
     assert_eq!(replicas.len(), 2, "{ready}");
 
     let (status, response) = http(listen, "GET", "/readyz", None);
