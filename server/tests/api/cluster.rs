@@ -426,36 +426,8 @@ async fn metrics_follow_bus_reconnects_sockets_and_the_pool_exactly() {
     wait_for("the bus to resubscribe", async || value("ordera_bus_reconnects_total", &[]).await == Some(2.0)).await;
 
     // A kitchen screen's socket is counted while open and counted out when it closes.
-    let owner: SessionResponse = http
-        .post(server.url("signup"))
-        .json(&json!({"restaurant_name": "Soho", "timezone": "Europe/London", "currency": "GBP",
-            "owner_name": "Olive", "email": format!("{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code: serde_json::Value = http
-        .post(server.url("devices/pairing-codes"))
-        .bearer_auth(&owner.token)
-        .json(&json!({"kind": "kds", "name": "Pass"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let kds: PairResponse = http
-        .post(server.url("devices/pair"))
-        .json(&json!({"code": code["code"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (screen, _, _) = SyncClient::connect(server.addr, &kds.token, None, 0).await;
+    let shop = chain(&http, &server, &server).await;
+    let (screen, _, _) = SyncClient::connect(server.addr, &shop.kds, None, 0).await;
     wait_for("the screen counted", async || value("ordera_ws_connections", &[("kind", "kds")]).await == Some(1.0))
         .await;
     drop(screen);
