@@ -105,7 +105,10 @@ pub fn router(state: AppState) -> Router {
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
-                .on_request(()),
+                .on_request(())
+                // The response line above says 500 already, and whatever failed has logged (and reported)
+                // itself: an error line of its own would be a second Sentry report of the same failure.
+                .on_failure(()),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Each request gets its own Sentry scope (its tags never leak into another's), carrying the

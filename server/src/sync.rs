@@ -6,18 +6,22 @@
 //! acking each after commit. A reader loop and a writer task share a bounded queue: a client that reads too
 //! slowly fills it and is closed with `SLOW_CONSUMER`, to catch up by cursor when it reconnects.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::ErrorBody;
 use ordera_protocol::orders::CommandResult;
 use ordera_protocol::sync::{close, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
 use ordera_protocol::DeviceKind;
+use sentry::SentryFutureExt;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{timeout, Instant};
+use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -54,7 +58,8 @@ async fn snapshot(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJso
 /// The live stream. Upgrade to a WebSocket, then send `hello` first; see `ClientMessage` and
 /// `ServerMessage` in ordera-protocol.
 #[utoipa::path(get, path = "/sync/ws", tag = "sync", responses((status = 101, description = "switching to WebSocket")))]
-async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+async fn ws(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     upgrade
         // Small buffers keep an idle connection cheap; our own limit below gives a clear close code.
         .read_buffer_size(4 * 1024)
@@ -62,7 +67,25 @@ async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Respons
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(1024 * 1024)
         .max_frame_size(1024 * 1024)
-        .on_upgrade(move |socket| session(state, socket))
+        .on_upgrade(move |socket| {
+            // The session outlives its upgrade request and runs in a task of its own, outside the request's
+            // Sentry hub and log span: it gets its own of each, so that what it reports carries its
+            // restaurant and device (set once it is authenticated) and never another session's.
+            let id = uuid::Uuid::now_v7();
+            let hub = Arc::new(sentry::Hub::new_from_top(sentry::Hub::main()));
+            hub.configure_scope(|scope| {
+                scope.set_tag("request_id", &request_id);
+                scope.set_tag("sync_session", id);
+            });
+            let span = tracing::info_span!(
+                "sync_session",
+                session = %id,
+                request_id = %request_id,
+                tenant = tracing::field::Empty,
+                device_kind = tracing::field::Empty,
+            );
+            session(state, socket).instrument(span).bind_hub(hub)
+        })
 }
 
 /// Why a session ends, sent to the client as a close frame.
@@ -242,6 +265,12 @@ impl Session {
             Principal::Device { kind, .. } => kind.as_str(),
             Principal::User { .. } => "user",
         };
+        // `authenticate` has put the restaurant in the span; the session's own hub gets both.
+        tracing::Span::current().record("device_kind", kind);
+        sentry::configure_scope(|scope| {
+            scope.set_tag("tenant", tenant_id);
+            scope.set_tag("device_kind", kind);
+        });
         let _counted = metrics::GaugeGuard::new(::metrics::gauge!(metrics::WS_CONNECTIONS, "kind" => kind));
 
         // 2. Subscribe before reading the log, so nothing committed in between falls through.

@@ -1,8 +1,10 @@
-//! Error reports reach Sentry with the right tags and without secrets. A real HTTP server in the test
-//! stands in for Sentry's ingest and receives the real SDK's envelopes: from a server process meeting an
-//! internal error, and from an app shell's engine (in this process) meeting a server that fails.
+//! Reports reach Sentry with the right tags and without secrets or personal data. A real HTTP server in the
+//! test stands in for Sentry's ingest and receives the real SDK's envelopes: from a server process meeting
+//! an internal error (in a request, and in a sync socket's command), a panic, and a sampled request; and
+//! from an app shell's engine meeting a server that fails.
 //!
-//! Its own test binary: the SDK and the log subscriber are set once per process.
+//! Its own test binary: the SDK and the log subscriber are set once per process. A shell is a process of
+//! its own too, so each shell test runs this binary again as that process (`a_shell_process`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,15 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::routing::post;
-use ordera_client::{Engine, EngineConfig};
+use ordera_client::{ConnectionState, Engine, EngineConfig};
 use ordera_e2e::process::{free_addr, server_binary, ServerProcess};
 use ordera_e2e::server::{Owner, TestDatabase};
-use ordera_protocol::DeviceKind;
-use serde_json::Value;
+use ordera_protocol::orders::{OrderLineRequest, PlaceOrderRequest};
+use ordera_protocol::{DeviceKind, OrderType};
+use serde_json::{json, Value};
+
+/// A client address the proxy reports for a request: personal data that no report may carry.
+const CLIENT_ADDRESS: &str = "203.0.113.77";
 
 /// Everything the stand-in ingest received, one envelope a string.
 #[derive(Clone, Default)]
@@ -39,39 +45,90 @@ impl Ingest {
         (ingest, format!("http://public-key@{addr}/42"))
     }
 
-    /// The events (not transactions or sessions) received so far, with the envelope each came in.
-    fn events(&self) -> Vec<(Value, String)> {
+    /// The items of type `kind` (`event`, `transaction`, …) received so far, with the envelope each came in.
+    fn items(&self, kind: &str) -> Vec<(Value, String)> {
         let envelopes = self.0.lock().unwrap().clone();
-        let mut events = Vec::new();
+        let mut items = Vec::new();
         for envelope in envelopes {
             // An envelope is a header line, then pairs of an item header line and its payload line.
             let lines: Vec<&str> = envelope.lines().collect();
             for pair in lines[1..].chunks(2) {
                 let [header, payload] = pair else { continue };
                 let header: Value = serde_json::from_str(header).unwrap_or_default();
-                if header["type"] == "event" {
-                    events.push((serde_json::from_str(payload).expect("an event"), envelope.clone()));
+                if header["type"] == kind {
+                    items.push((serde_json::from_str(payload).expect("a JSON item"), envelope.clone()));
                 }
             }
         }
-        events
+        items
     }
 
-    /// Waits for an event whose JSON contains `text`.
-    async fn event_mentioning(&self, text: &str) -> (Value, String) {
+    /// The events (not transactions or sessions) received so far.
+    fn events(&self) -> Vec<(Value, String)> {
+        self.items("event")
+    }
+
+    /// Waits for an item of type `kind` that `matches`.
+    async fn wait_for(&self, kind: &str, what: &str, matches: impl Fn(&Value) -> bool) -> (Value, String) {
         let start = Instant::now();
         loop {
-            if let Some(found) = self.events().into_iter().find(|(event, _)| event.to_string().contains(text)) {
+            if let Some(found) = self.items(kind).into_iter().find(|(item, _)| matches(item)) {
                 return found;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "no event mentioning {text:?} arrived; got {:?}",
-                self.events().iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>()
+                "no {kind} {what} arrived; got {:?}",
+                self.items(kind).iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+
+    /// Waits for an event whose JSON contains `text`.
+    async fn event_mentioning(&self, text: &str) -> (Value, String) {
+        self.wait_for("event", &format!("mentioning {text:?}"), |event| event.to_string().contains(text)).await
+    }
+
+    /// Nothing received names a person or where they are: no user, no address (neither the client's, which
+    /// the proxy passes on, nor an IP field the SDK would fill in itself).
+    fn assert_no_personal_data(&self) {
+        for envelope in self.0.lock().unwrap().iter() {
+            assert!(!envelope.contains(CLIENT_ADDRESS), "a client address was reported: {envelope}");
+            for field in ["\"user\"", "ip_address", "REMOTE_ADDR", "x-real-ip", "x-forwarded-for", "cookie"] {
+                assert!(!envelope.to_lowercase().contains(&field.to_lowercase()), "{field} was reported: {envelope}");
+            }
+        }
+    }
+}
+
+/// A server process reporting to `dsn`, behind a proxy that tells it each client's address, with `env` on top.
+async fn server_reporting_to(
+    dsn: &str,
+    database: &TestDatabase,
+    env: &[(&str, &str)],
+) -> (ServerProcess, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let binary = server_binary(env!("CARGO_TARGET_TMPDIR"));
+    let mut all = vec![
+        ("SENTRY_DSN", dsn.to_owned()),
+        ("SENTRY_ENVIRONMENT", "ci".to_owned()),
+        ("ORDERA_BEHIND_PROXY", "true".to_owned()),
+    ];
+    all.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    (ServerProcess::start(&binary, free_addr(), &database.url, None, data.path(), &all).await, data)
+}
+
+/// A request as it arrives through the deployment's proxy: with the client's address.
+fn through_proxy(owner: &Owner, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    owner
+        .http
+        .request(method, format!("{}/{path}", owner.base))
+        .bearer_auth(&owner.token)
+        .header("x-real-ip", CLIENT_ADDRESS)
+}
+
+async fn tenant_of(owner: &Owner) -> String {
+    owner.get("me").await["tenant"]["id"].as_str().expect("the restaurant's id").to_owned()
 }
 
 /// Breaks a restaurant's database under the running server: the table of categories disappears, so
@@ -86,16 +143,12 @@ async fn break_the_menu(database: &TestDatabase) {
 async fn a_server_error_reaches_sentry_with_its_request_and_restaurant_and_no_secrets() {
     let (ingest, dsn) = Ingest::start().await;
     let database = TestDatabase::postgres().await;
-    let data = tempfile::tempdir().unwrap();
-    let binary = server_binary(env!("CARGO_TARGET_TMPDIR"));
-    let env = [("SENTRY_DSN", dsn), ("SENTRY_ENVIRONMENT", "ci".to_owned())];
-    let server = ServerProcess::start(&binary, free_addr(), &database.url, None, data.path(), &env).await;
+    let (server, _data) = server_reporting_to(&dsn, &database, &[]).await;
     let owner = Owner::sign_up(server.addr).await;
-    let me = owner.get("me").await;
-    let tenant = me["tenant"]["id"].as_str().expect("the restaurant's id").to_owned();
+    let tenant = tenant_of(&owner).await;
 
     break_the_menu(&database).await;
-    let response = owner.http.get(format!("{}/categories", owner.base)).bearer_auth(&owner.token).send().await.unwrap();
+    let response = through_proxy(&owner, reqwest::Method::GET, "categories").send().await.unwrap();
     assert_eq!(response.status(), 500);
     let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body = response.text().await.unwrap();
@@ -116,32 +169,191 @@ async fn a_server_error_reaches_sentry_with_its_request_and_restaurant_and_no_se
     assert!(!envelope.contains(&owner.token), "the session token must not be reported");
     assert!(!envelope.to_lowercase().contains("authorization"), "no authorization header is reported");
     assert!(!envelope.contains("a long enough password"));
+    // One failure, one report: the failed response is not reported again on its own.
+    assert_eq!(ingest.events().iter().filter(|(e, _)| e["tags"]["request_id"] == request_id.as_str()).count(), 1);
+    ingest.assert_no_personal_data();
 }
 
+/// A command a kiosk sends over its sync socket fails inside the server: the report says which restaurant
+/// and which kind of device, and which session, though the socket lives outside any request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_engine_error_in_an_app_shell_reaches_sentry_tagged_with_the_device_and_version() {
+async fn an_error_on_a_sync_socket_reaches_sentry_with_its_restaurant_and_device() {
     let (ingest, dsn) = Ingest::start().await;
-    let _sentry = ordera_client::telemetry::init_with(Some(&dsn), DeviceKind::Kiosk, "9.8.7");
+    let database = TestDatabase::postgres().await;
+    let (server, _data) = server_reporting_to(&dsn, &database, &[]).await;
+    let owner = Owner::sign_up(server.addr).await;
+    let tenant = tenant_of(&owner).await;
+    let product = owner.menu(1).await[0];
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = Engine::open(dir.path(), EngineConfig::default()).unwrap();
+    let credentials = kiosk.pair(&format!("http://{}", server.addr), &owner.pairing_code("kiosk").await).await.unwrap();
+    let start = Instant::now();
+    while kiosk.status().connection != ConnectionState::Online {
+        assert!(start.elapsed() < Duration::from_secs(20), "the kiosk did not come online");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Placing an order reads the refusals first; without their table the command fails in the server.
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+    sqlx::query("ALTER TABLE refused_orders RENAME TO refused_orders_lost").execute(&mut connection).await.unwrap();
+    let order = PlaceOrderRequest {
+        id: ordera_protocol::new_id(),
+        order_type: OrderType::Takeaway,
+        items: vec![OrderLineRequest { product_id: product, quantity: 1, note: None }],
+        note: None,
+    };
+    kiosk.place_order(order).unwrap();
+
+    let (event, envelope) = ingest.event_mentioning("a sync command failed").await;
+    assert_eq!(event["tags"]["tenant"], tenant.as_str(), "{event}");
+    assert_eq!(event["tags"]["device_kind"], "kiosk", "{event}");
+    assert!(event["tags"]["sync_session"].as_str().is_some_and(|id| !id.is_empty()), "{event}");
+    assert!(event["tags"]["request_id"].as_str().is_some_and(|id| id != "-"), "the upgrade's request id: {event}");
+    assert_eq!(event["tags"]["service"], "server");
+    assert!(event.to_string().contains("refused_orders"), "the report explains the failure: {event}");
+    assert!(!envelope.contains(&credentials.token), "the device token must not be reported");
+    ingest.assert_no_personal_data();
+    kiosk.shutdown().await;
+}
+
+/// A handler that panics is reported once, with its request and restaurant; the client gets a plain 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_panic_reaches_sentry_once_with_its_request() {
+    let (ingest, dsn) = Ingest::start().await;
+    let database = TestDatabase::postgres().await;
+    let (server, _data) = server_reporting_to(&dsn, &database, &[]).await;
+    let owner = Owner::sign_up(server.addr).await;
+    let tenant = tenant_of(&owner).await;
+    let product = owner.menu(1).await[0];
+    for _ in 0..2 {
+        owner
+            .post(
+                "orders",
+                json!({"id": ordera_protocol::new_id(), "order_type": "takeaway",
+            "items": [{"product_id": product, "quantity": 1}]}),
+            )
+            .await;
+    }
+    // Takings no real restaurant has: adding them up overflows, which panics in the debug build the tests
+    // run (and is what a bug looks like to the server).
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+    sqlx::query("UPDATE orders SET total = 9223372036854775807").execute(&mut connection).await.unwrap();
+    let response = through_proxy(&owner, reqwest::Method::GET, "reports/summary").send().await.unwrap();
+    assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "internal", "{body}");
+
+    let (event, _) = ingest.event_mentioning("overflow").await;
+    assert_eq!(event["tags"]["request_id"], request_id.as_str(), "{event}");
+    assert_eq!(event["tags"]["tenant"], tenant.as_str(), "{event}");
+    assert_eq!(event["level"], "fatal", "{event}");
+    assert_eq!(event["exception"]["values"][0]["mechanism"]["type"], "panic", "{event}");
+    // Reports leave in order: once a later one has arrived, a second report of the panic would have too.
+    break_the_menu(&database).await;
+    let later = through_proxy(&owner, reqwest::Method::GET, "categories").send().await.unwrap();
+    let later_id = later.headers()["x-request-id"].to_str().unwrap().to_owned();
+    ingest.event_mentioning(&later_id).await;
+    let about_the_panic = ingest.events().into_iter().filter(|(e, _)| e["tags"]["request_id"] == request_id.as_str());
+    assert_eq!(about_the_panic.count(), 1, "one panic, one report");
+    ingest.assert_no_personal_data();
+}
+
+/// With every request sampled, a request's performance transaction arrives, named by its route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sampled_request_reaches_sentry_as_a_transaction() {
+    let (ingest, dsn) = Ingest::start().await;
+    let database = TestDatabase::postgres().await;
+    let (server, _data) = server_reporting_to(&dsn, &database, &[("SENTRY_TRACES_SAMPLE_RATE", "1")]).await;
+    let owner = Owner::sign_up(server.addr).await;
+    let response = through_proxy(&owner, reqwest::Method::GET, "menu").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    let (transaction, envelope) =
+        ingest.wait_for("transaction", "for GET /api/v1/menu", |t| t["transaction"] == "GET /api/v1/menu").await;
+    assert_eq!(transaction["contexts"]["trace"]["op"], "http.server", "{transaction}");
+    assert_eq!(transaction["contexts"]["trace"]["status"], "ok", "{transaction}");
+    assert_eq!(transaction["environment"], "ci");
+    assert!(!envelope.contains(&owner.token), "the session token must not be reported");
+    ingest.assert_no_personal_data();
+}
+
+/// An app shell of `kind` whose engine meets a server that fails reports it, tagged with the device kind
+/// and the app's version, and without the device's token or pairing code.
+async fn an_engine_error_reaches_sentry_from_the_shell_of(kind: DeviceKind) {
+    let (ingest, dsn) = Ingest::start().await;
     let database = TestDatabase::postgres().await;
     let data = tempfile::tempdir().unwrap();
     let binary = server_binary(env!("CARGO_TARGET_TMPDIR"));
     let server = ServerProcess::start(&binary, free_addr(), &database.url, None, data.path(), &[]).await;
     let owner = Owner::sign_up(server.addr).await;
 
-    // The menu breaks on the server before the kiosk takes its first snapshot.
-    let code = owner.pairing_code("kiosk").await;
+    // The menu breaks on the server before the device takes its first snapshot.
+    let code = owner.pairing_code(kind.as_str()).await;
     break_the_menu(&database).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(dir.path(), EngineConfig::default()).unwrap();
-    let credentials = engine.pair(&format!("http://{}", server.addr), &code).await.unwrap();
+    let mut shell = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["a_shell_process", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("SENTRY_DSN", &dsn)
+        .env("ORDERA_SHELL_KIND", kind.as_str())
+        .env("ORDERA_SHELL_SERVER", format!("http://{}", server.addr))
+        .env("ORDERA_SHELL_CODE", &code)
+        .env("ORDERA_SHELL_DIR", dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(shell.stdout.take().unwrap()).lines();
+    let token = loop {
+        let line = lines.next_line().await.unwrap().expect("the shell printed its token");
+        // After the harness's own `test a_shell_process ... ` on the same line.
+        if let Some((_, token)) = line.split_once("paired ") {
+            break token.trim().to_owned();
+        }
+    };
 
     let (event, envelope) = ingest.event_mentioning("sync session failed").await;
     // The protocol leaves the level out when it is "error", its default.
     assert_eq!(event["level"].as_str().unwrap_or("error"), "error", "{event}");
-    assert_eq!(event["tags"]["device_kind"], "kiosk", "{event}");
+    assert_eq!(event["tags"]["device_kind"], kind.as_str(), "{event}");
     assert_eq!(event["tags"]["app_version"], "9.8.7");
-    assert_eq!(event["release"], "ordera-kiosk@9.8.7");
-    assert!(!envelope.contains(&credentials.token), "the device token must not be reported");
+    assert_eq!(event["release"], format!("ordera-{kind}@9.8.7"));
+    assert!(!envelope.contains(&token), "the device token must not be reported");
     assert!(!envelope.contains(&code), "the pairing code must not be reported");
+    ingest.assert_no_personal_data();
+    // Closing its input ends the shell.
+    drop(shell.stdin.take());
+    let exit = tokio::time::timeout(Duration::from_secs(30), shell.wait()).await.expect("the shell exits").unwrap();
+    assert!(exit.success(), "{exit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_error_in_the_kiosk_shell_reaches_sentry_tagged_with_the_device_and_version() {
+    an_engine_error_reaches_sentry_from_the_shell_of(DeviceKind::Kiosk).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_error_in_the_admin_shell_reaches_sentry_tagged_with_the_device_and_version() {
+    an_engine_error_reaches_sentry_from_the_shell_of(DeviceKind::Admin).await;
+}
+
+/// The shell's side of the tests above, in a process of its own as on a device: telemetry set up as a
+/// shell does (from `SENTRY_DSN`), then its engine paired; it prints `paired <token>` and runs until its
+/// input closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run as its own process by the shell tests"]
+async fn a_shell_process() {
+    let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by the shell tests"));
+    let kind: DeviceKind = env("ORDERA_SHELL_KIND").parse().expect("a device kind");
+    let _sentry = ordera_client::telemetry::init(kind, "9.8.7");
+    let engine = Engine::open(std::path::Path::new(&env("ORDERA_SHELL_DIR")), EngineConfig::default()).unwrap();
+    let credentials = engine.pair(&env("ORDERA_SHELL_SERVER"), &env("ORDERA_SHELL_CODE")).await.unwrap();
+    println!("paired {}", credentials.token);
+    use tokio::io::AsyncReadExt;
+    let _ = tokio::io::stdin().read_to_end(&mut Vec::new()).await;
     engine.shutdown().await;
 }
