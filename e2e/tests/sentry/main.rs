@@ -1,105 +1,23 @@
 //! Reports reach Sentry with the right tags and without secrets or personal data. A real HTTP server in the
-//! test stands in for Sentry's ingest and receives the real SDK's envelopes: from a server process meeting
-//! an internal error (in a request, and in a sync socket's command), a panic, and a sampled request; and
-//! from an app shell's engine meeting a server that fails.
+//! test (`ordera_e2e::ingest`) stands in for Sentry's ingest and receives the real SDK's envelopes: from a
+//! server process meeting an internal error (in a request, and in a sync socket's command), a panic, and a
+//! sampled request; and from an app shell's engine meeting a server that fails.
 //!
 //! Its own test binary: the SDK and the log subscriber are set once per process. A shell is a process of
 //! its own too, so each shell test runs this binary again as that process (`a_shell_process`).
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::routing::post;
 use ordera_client::{ConnectionState, Engine, EngineConfig};
+use ordera_e2e::ingest::Ingest;
 use ordera_e2e::process::{free_addr, server_binary, ServerProcess};
-use ordera_e2e::server::{Owner, TestDatabase};
+use ordera_e2e::server::{break_the_menu, Owner, TestDatabase};
 use ordera_protocol::orders::{OrderLineRequest, PlaceOrderRequest};
 use ordera_protocol::{DeviceKind, OrderType};
 use serde_json::{json, Value};
 
 /// A client address the proxy reports for a request: personal data that no report may carry.
 const CLIENT_ADDRESS: &str = "203.0.113.77";
-
-/// Everything the stand-in ingest received, one envelope a string.
-#[derive(Clone, Default)]
-struct Ingest(Arc<Mutex<Vec<String>>>);
-
-impl Ingest {
-    /// Starts the stand-in on loopback and returns it with a DSN pointing at it.
-    async fn start() -> (Self, String) {
-        let ingest = Self::default();
-        let app = axum::Router::new()
-            .route(
-                "/api/{project}/envelope/",
-                post(|State(ingest): State<Ingest>, body: String| async move {
-                    ingest.0.lock().unwrap().push(body);
-                    "{}"
-                }),
-            )
-            .with_state(ingest.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (ingest, format!("http://public-key@{addr}/42"))
-    }
-
-    /// The items of type `kind` (`event`, `transaction`, …) received so far, with the envelope each came in.
-    fn items(&self, kind: &str) -> Vec<(Value, String)> {
-        let envelopes = self.0.lock().unwrap().clone();
-        let mut items = Vec::new();
-        for envelope in envelopes {
-            // An envelope is a header line, then pairs of an item header line and its payload line.
-            let lines: Vec<&str> = envelope.lines().collect();
-            for pair in lines[1..].chunks(2) {
-                let [header, payload] = pair else { continue };
-                let header: Value = serde_json::from_str(header).unwrap_or_default();
-                if header["type"] == kind {
-                    items.push((serde_json::from_str(payload).expect("a JSON item"), envelope.clone()));
-                }
-            }
-        }
-        items
-    }
-
-    /// The events (not transactions or sessions) received so far.
-    fn events(&self) -> Vec<(Value, String)> {
-        self.items("event")
-    }
-
-    /// Waits for an item of type `kind` that `matches`.
-    async fn wait_for(&self, kind: &str, what: &str, matches: impl Fn(&Value) -> bool) -> (Value, String) {
-        let start = Instant::now();
-        loop {
-            if let Some(found) = self.items(kind).into_iter().find(|(item, _)| matches(item)) {
-                return found;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "no {kind} {what} arrived; got {:?}",
-                self.items(kind).iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits for an event whose JSON contains `text`.
-    async fn event_mentioning(&self, text: &str) -> (Value, String) {
-        self.wait_for("event", &format!("mentioning {text:?}"), |event| event.to_string().contains(text)).await
-    }
-
-    /// Nothing received names a person or where they are: no user, no address (neither the client's, which
-    /// the proxy passes on, nor an IP field the SDK would fill in itself).
-    fn assert_no_personal_data(&self) {
-        for envelope in self.0.lock().unwrap().iter() {
-            assert!(!envelope.contains(CLIENT_ADDRESS), "a client address was reported: {envelope}");
-            for field in ["\"user\"", "ip_address", "REMOTE_ADDR", "x-real-ip", "x-forwarded-for", "cookie"] {
-                assert!(!envelope.to_lowercase().contains(&field.to_lowercase()), "{field} was reported: {envelope}");
-            }
-        }
-    }
-}
 
 /// A server process reporting to `dsn`, behind a proxy that tells it each client's address, with `env` on top.
 async fn server_reporting_to(
@@ -131,14 +49,6 @@ async fn tenant_of(owner: &Owner) -> String {
     owner.get("me").await["tenant"]["id"].as_str().expect("the restaurant's id").to_owned()
 }
 
-/// Breaks a restaurant's database under the running server: the table of categories disappears, so
-/// whatever reads the menu fails inside the server.
-async fn break_the_menu(database: &TestDatabase) {
-    use sqlx::Connection;
-    let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-    sqlx::query("ALTER TABLE categories RENAME TO categories_lost").execute(&mut connection).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_error_reaches_sentry_with_its_request_and_restaurant_and_no_secrets() {
     let (ingest, dsn) = Ingest::start().await;
@@ -147,7 +57,7 @@ async fn a_server_error_reaches_sentry_with_its_request_and_restaurant_and_no_se
     let owner = Owner::sign_up(server.addr).await;
     let tenant = tenant_of(&owner).await;
 
-    break_the_menu(&database).await;
+    break_the_menu(&database.url).await;
     let response = through_proxy(&owner, reqwest::Method::GET, "categories").send().await.unwrap();
     assert_eq!(response.status(), 500);
     let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
@@ -171,7 +81,7 @@ async fn a_server_error_reaches_sentry_with_its_request_and_restaurant_and_no_se
     assert!(!envelope.contains("a long enough password"));
     // One failure, one report: the failed response is not reported again on its own.
     assert_eq!(ingest.events().iter().filter(|(e, _)| e["tags"]["request_id"] == request_id.as_str()).count(), 1);
-    ingest.assert_no_personal_data();
+    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
 }
 
 /// A command a kiosk sends over its sync socket fails inside the server: the report says which restaurant
@@ -213,7 +123,7 @@ async fn an_error_on_a_sync_socket_reaches_sentry_with_its_restaurant_and_device
     assert_eq!(event["tags"]["service"], "server");
     assert!(event.to_string().contains("refused_orders"), "the report explains the failure: {event}");
     assert!(!envelope.contains(&credentials.token), "the device token must not be reported");
-    ingest.assert_no_personal_data();
+    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
     kiosk.shutdown().await;
 }
 
@@ -252,13 +162,13 @@ async fn a_server_panic_reaches_sentry_once_with_its_request() {
     assert_eq!(event["level"], "fatal", "{event}");
     assert_eq!(event["exception"]["values"][0]["mechanism"]["type"], "panic", "{event}");
     // Reports leave in order: once a later one has arrived, a second report of the panic would have too.
-    break_the_menu(&database).await;
+    break_the_menu(&database.url).await;
     let later = through_proxy(&owner, reqwest::Method::GET, "categories").send().await.unwrap();
     let later_id = later.headers()["x-request-id"].to_str().unwrap().to_owned();
     ingest.event_mentioning(&later_id).await;
     let about_the_panic = ingest.events().into_iter().filter(|(e, _)| e["tags"]["request_id"] == request_id.as_str());
     assert_eq!(about_the_panic.count(), 1, "one panic, one report");
-    ingest.assert_no_personal_data();
+    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
 }
 
 /// With every request sampled, a request's performance transaction arrives, named by its route.
@@ -277,7 +187,7 @@ async fn a_sampled_request_reaches_sentry_as_a_transaction() {
     assert_eq!(transaction["contexts"]["trace"]["status"], "ok", "{transaction}");
     assert_eq!(transaction["environment"], "ci");
     assert!(!envelope.contains(&owner.token), "the session token must not be reported");
-    ingest.assert_no_personal_data();
+    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
 }
 
 /// An app shell of `kind` whose engine meets a server that fails reports it, tagged with the device kind
@@ -292,7 +202,7 @@ async fn an_engine_error_reaches_sentry_from_the_shell_of(kind: DeviceKind) {
 
     // The menu breaks on the server before the device takes its first snapshot.
     let code = owner.pairing_code(kind.as_str()).await;
-    break_the_menu(&database).await;
+    break_the_menu(&database.url).await;
     let dir = tempfile::tempdir().unwrap();
     let mut shell = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args(["a_shell_process", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
@@ -324,7 +234,7 @@ async fn an_engine_error_reaches_sentry_from_the_shell_of(kind: DeviceKind) {
     assert_eq!(event["release"], format!("ordera-{kind}@9.8.7"));
     assert!(!envelope.contains(&token), "the device token must not be reported");
     assert!(!envelope.contains(&code), "the pairing code must not be reported");
-    ingest.assert_no_personal_data();
+    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
     // Closing its input ends the shell.
     drop(shell.stdin.take());
     let exit = tokio::time::timeout(Duration::from_secs(30), shell.wait()).await.expect("the shell exits").unwrap();
