@@ -6,11 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::{SinkExt, StreamExt};
 use ordera_client::{ConnectionState, Engine, EngineConfig};
 use ordera_e2e::process::{free_addr, server_binary, Proxy, ServerProcess};
 use ordera_e2e::server::{redis_url, Owner, TestDatabase};
 use ordera_protocol::orders::{Order, OrderLineRequest, OrderPage, PlaceOrderRequest};
+use ordera_protocol::sync::{close, ClientMessage, Event, ServerMessage};
 use ordera_protocol::OrderType;
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 fn fast() -> EngineConfig {
@@ -30,6 +33,94 @@ async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
         assert!(start.elapsed() < timeout, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// What a kitchen screen heard over the wire, across all its connections.
+#[derive(Default)]
+struct Heard {
+    /// Each placed order's announcement, as often as it came.
+    orders: Vec<Uuid>,
+    /// The close code of each connection the server ended.
+    closes: Vec<u16>,
+    /// Caught up on a connection opened after the last close: it moved on.
+    live: bool,
+    /// What went against the protocol: a gap or a repeat in the sequence, a resync.
+    faults: Vec<String>,
+}
+
+/// A kitchen screen at the protocol's level, through the proxy. The engine applies what it hears
+/// idempotently, so its state cannot show an order delivered twice; this screen keeps every event it was
+/// sent and every close code. Like the engine, it says hello with its cursor and, when a connection ends,
+/// connects again from there.
+fn wire_screen(proxy: String, token: String, stop: tokio::sync::watch::Receiver<bool>) -> Arc<Mutex<Heard>> {
+    let heard = Arc::new(Mutex::new(Heard::default()));
+    let shared = heard.clone();
+    tokio::spawn(async move {
+        let url = format!("{}/api/v1/sync/ws", proxy.replacen("http://", "ws://", 1));
+        let (mut epoch, mut last) = (None, 0);
+        while !*stop.borrow() {
+            let Ok((socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let (mut sink, mut stream) = socket.split();
+            let hello =
+                serde_json::to_string(&ClientMessage::Hello { token: token.clone(), epoch, since: last }).unwrap();
+            if sink.send(Message::Text(hello.into())).await.is_err() {
+                continue;
+            }
+            let mut stop = stop.clone();
+            // Pings keep a quiet connection from counting as dead, however long the test takes.
+            let mut ping = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                let message = tokio::select! {
+                    message = stream.next() => message,
+                    _ = ping.tick() => {
+                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None }).unwrap();
+                        let _ = sink.send(Message::Text(ping.into())).await;
+                        continue;
+                    }
+                    _ = stop.changed() => return,
+                };
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(frame))) => {
+                        let code = frame.map(|f| u16::from(f.code)).unwrap_or(1005);
+                        let mut heard = shared.lock().unwrap();
+                        heard.closes.push(code);
+                        heard.live = false;
+                        break;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => {
+                        shared.lock().unwrap().live = false;
+                        break;
+                    }
+                };
+                let mut heard = shared.lock().unwrap();
+                match serde_json::from_str::<ServerMessage>(&text).expect("a server message") {
+                    ServerMessage::Welcome { head, .. } => epoch = Some(head.epoch),
+                    ServerMessage::Events { events } => {
+                        for event in events {
+                            if event.seq != last + 1 {
+                                heard.faults.push(format!("event {} after {last}", event.seq));
+                            }
+                            last = event.seq;
+                            if let Event::OrderUpserted { order } = event.event {
+                                heard.orders.push(order.id);
+                            }
+                        }
+                    }
+                    ServerMessage::CaughtUp { .. } => heard.live = true,
+                    ServerMessage::Resync { reason, .. } => heard.faults.push(format!("resync: {reason}")),
+                    ServerMessage::Ack { .. } | ServerMessage::Pong { .. } | ServerMessage::Error { .. } => {}
+                }
+            }
+            // A reconnect goes through the proxy, which picks a replica still up.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    heard
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,9 +161,18 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
     for _ in 0..3 {
         screens.push(pair("kds").await);
     }
+    let (stop_listening, listening) = tokio::sync::watch::channel(false);
+    let mut wire_screens = Vec::new();
+    for _ in 0..3 {
+        let paired = owner.post("devices/pair", serde_json::json!({"code": owner.pairing_code("kds").await})).await;
+        let token = paired["token"].as_str().expect("a device token").to_owned();
+        wire_screens.push(wire_screen(proxy.url(), token, listening.clone()));
+    }
     let online = |engine: &Engine| engine.status().connection == ConnectionState::Online;
     until("every device is online", Duration::from_secs(20), || {
-        online(&kiosk) && screens.iter().all(|(s, _)| online(s))
+        online(&kiosk)
+            && screens.iter().all(|(s, _)| online(s))
+            && wire_screens.iter().all(|heard| heard.lock().unwrap().live)
     })
     .await;
 
@@ -170,6 +270,35 @@ async fn a_rolling_restart_behind_the_proxy_loses_and_doubles_no_order_and_leave
         })
         .await;
     }
+    // Each order was announced to each screen exactly once, across replicas and reconnections; each screen
+    // was told by a stopping replica to go elsewhere (4004), did, and caught up there.
+    for (n, heard) in wire_screens.iter().enumerate() {
+        until(&format!("wire screen {n} hears every order"), Duration::from_secs(30), || {
+            let heard = heard.lock().unwrap();
+            heard.live && placed.iter().all(|id| heard.orders.contains(id))
+        })
+        .await;
+        let heard = heard.lock().unwrap();
+        assert!(heard.faults.is_empty(), "wire screen {n}: {:?}", heard.faults);
+        let mut counts = BTreeMap::<Uuid, usize>::new();
+        for id in &heard.orders {
+            *counts.entry(*id).or_default() += 1;
+        }
+        let twice: Vec<_> = counts.iter().filter(|(_, count)| **count > 1).collect();
+        assert!(twice.is_empty(), "wire screen {n} heard orders more than once: {twice:?}");
+        assert_eq!(counts.len(), placed.len(), "wire screen {n} heard only the placed orders");
+        assert!(
+            heard.closes.contains(&close::GOING_AWAY),
+            "wire screen {n} was never told to go elsewhere: {:?}",
+            heard.closes
+        );
+        assert!(
+            heard.closes.iter().all(|code| *code == close::GOING_AWAY),
+            "wire screen {n} was closed for another reason: {:?}",
+            heard.closes
+        );
+    }
+    let _ = stop_listening.send(true);
     kiosk.shutdown().await;
     for (screen, _) in &screens {
         screen.shutdown().await;
