@@ -145,8 +145,8 @@ async fn a_server_panic_reaches_sentry_once_with_its_request() {
             )
             .await;
     }
-    // Takings no real restaurant has: adding them up overflows, which panics in the debug build the tests
-    // run (and is what a bug looks like to the server).
+    // Takings no real restaurant has (corrupt rows): adding them up overflows, which the server treats as
+    // the bug it is, a panic, in every build.
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
     sqlx::query("UPDATE orders SET total = 9223372036854775807").execute(&mut connection).await.unwrap();
