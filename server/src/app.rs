@@ -141,6 +141,9 @@ impl Application {
         store: Arc<dyn Store>,
         committals: store::Committals,
     ) -> anyhow::Result<Self> {
+        // The recorder first: whatever counts before it is installed (the bus's first subscription, a demo
+        // seed's events) would be counted by no one.
+        let metrics = metrics::handle();
         if config.demo {
             demo::seed(store.as_ref(), config.pairing_ttl()).await.context("seeding the demo restaurant")?;
         }
@@ -162,7 +165,7 @@ impl Application {
         let state = AppState {
             hub,
             bus,
-            metrics: metrics::handle(),
+            metrics,
             draining: draining_watch,
             shutdown: shutdown_watch,
             config: Arc::new(config),

@@ -418,6 +418,7 @@ async fn metrics_follow_bus_reconnects_sockets_and_the_pool_exactly() {
         let (http, server) = (&http, &server);
         async move { scrape(http, server, name, labels).await }
     };
+    // The first subscription is counted: the recorder is in place before the bus starts.
     let subscriptions = async || value("ordera_bus_reconnects_total", &[]).await.unwrap_or(0.0);
     wait_for("the bus subscription", async || subscriptions().await >= 1.0).await;
     let before = subscriptions().await;
