@@ -312,21 +312,8 @@ fn attention(state: &UseReducerHandle<State>) -> Html {
                    The customer may be waiting: serve them something else or refund them, then mark the order as handled." }
             </p>
             {
-                // An empty list means "nothing" only once the app has caught up with the server at least
-                // once; before that it would be a comforting guess.
-                if state.refusals.is_empty() && state.status.as_ref().is_none_or(|s| s.last_sync.is_none()) {
-                    let problem = state.status.as_ref().and_then(|s| s.last_error.clone());
-                    html! {
-                        <div class="empty" id="attention-unknown">
-                            <strong>{ "Not in step with the server yet" }</strong>
-                            {
-                                match problem {
-                                    Some(error) => format!("The last attempt failed ({error}); the app keeps trying."),
-                                    None => "The list appears as soon as the app reaches the server.".to_owned(),
-                                }
-                            }
-                        </div>
-                    }
+                if state.refusals.is_empty() && never_synced(state) {
+                    not_in_step(state, "attention-unknown")
                 } else if state.refusals.is_empty() {
                     html! {
                         <div class="empty" id="attention-empty">
@@ -420,6 +407,28 @@ fn status_badge(status: OrderStatus) -> Html {
     html! { <Badge text={text} class={classes!(class)} /> }
 }
 
+/// An empty list means "nothing" only once the app has caught up with the server at least once; before
+/// that it would be a comforting guess.
+fn never_synced(state: &UseReducerHandle<State>) -> bool {
+    state.status.as_ref().is_none_or(|s| s.last_sync.is_none())
+}
+
+/// What an empty list says before the first sync: not "nothing", but that the app does not know yet, and why.
+fn not_in_step(state: &UseReducerHandle<State>, id: &'static str) -> Html {
+    let problem = state.status.as_ref().and_then(|s| s.last_error.clone());
+    html! {
+        <div class="empty" id={id}>
+            <strong>{ "Not in step with the server yet" }</strong>
+            {
+                match problem {
+                    Some(error) => format!("The last attempt failed ({error}); the app keeps trying."),
+                    None => "The list appears as soon as the app reaches the server.".to_owned(),
+                }
+            }
+        </div>
+    }
+}
+
 fn orders(state: &UseReducerHandle<State>) -> Html {
     let currency = state.currency();
     let mut orders: Vec<&Order> = state.orders.iter().collect();
@@ -429,7 +438,9 @@ fn orders(state: &UseReducerHandle<State>) -> Html {
             <h2>{ "Today's orders" }</h2>
             <p class="hint">{ "Newest first, live: orders still in the kitchen and everything from today." }</p>
             {
-                if orders.is_empty() {
+                if orders.is_empty() && never_synced(state) {
+                    not_in_step(state, "orders-unknown")
+                } else if orders.is_empty() {
                     html! {
                         <div class="empty" id="orders-empty">
                             <strong>{ "No orders yet today" }</strong>

@@ -275,6 +275,9 @@ async fn the_admin_shell_reports_a_failing_server_to_sentry_as_an_admin_device()
     let unknown = admin.text_until("#attention-unknown", "the failure", |t| t.contains("failed")).await;
     assert!(unknown.contains("Not in step with the server yet"), "{unknown:?}");
     admin.screenshot(&shots, "6-server-failing").await;
+    // Today's orders says the same rather than "no orders yet today".
+    admin.click("#tab-orders").await;
+    admin.text_until("#orders-unknown", "the failure", |t| t.contains("Not in step with the server yet")).await;
     admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }
