@@ -119,21 +119,29 @@ macro_rules! sql_store {
                             .bind(device_id)
                             .fetch_optional(&mut *tx)
                             .await?;
-                    let mut items = Vec::with_capacity(order.lines.len());
+                    // Every line's name in one query (an order has at most 50 lines); a product deleted
+                    // meanwhile has none.
+                    let placeholders: Vec<String> = (0..order.lines.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!(
+                        "SELECT id, name FROM products WHERE tenant_id = $1 AND id IN ({})",
+                        placeholders.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, (Uuid, String)>(&sql).bind(tenant_id);
                     for line in &order.lines {
-                        let name: Option<String> =
-                            sqlx::query_scalar("SELECT name FROM products WHERE tenant_id = $1 AND id = $2")
-                                .bind(tenant_id)
-                                .bind(line.product_id)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        items.push(RefusedItem {
+                        query = query.bind(line.product_id);
+                    }
+                    let names: std::collections::HashMap<Uuid, String> =
+                        query.fetch_all(&mut *tx).await?.into_iter().collect();
+                    let items = order
+                        .lines
+                        .iter()
+                        .map(|line| RefusedItem {
                             product_id: line.product_id,
-                            name,
+                            name: names.get(&line.product_id).cloned(),
                             quantity: line.quantity,
                             note: line.note.clone(),
-                        });
-                    }
+                        })
+                        .collect();
                     let refusal = RefusedOrder {
                         id: order.id,
                         device_id: Some(device_id),
