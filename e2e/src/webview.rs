@@ -193,6 +193,13 @@ impl AppSession {
         self.element(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
+    /// Types `code` into the pairing screen every app shows first (`ordera_ui::PairScreen`) and sends it.
+    pub async fn pair_with(&self, code: &str) {
+        self.element("#pair-screen").await;
+        self.type_into("#pairing-code", code).await;
+        self.click("#pair").await;
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.element(css).await.text().await.unwrap_or_else(|e| panic!("reading {css}: {e}"))
     }

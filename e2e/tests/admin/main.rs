@@ -71,10 +71,8 @@ impl Restaurant {
         ];
         all.extend(env.iter().cloned());
         let admin = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"), &all).await;
-        admin.element("#pair-screen").await;
         let code = self.owner.pairing_code("admin").await;
-        admin.type_into("#pairing-code", &code).await;
-        admin.click("#pair").await;
+        admin.pair_with(&code).await;
         (admin, code)
     }
 
@@ -233,9 +231,7 @@ async fn a_wrong_pairing_code_is_explained_and_nothing_is_paired() {
         ],
     )
     .await;
-    admin.element("#pair-screen").await;
-    admin.type_into("#pairing-code", "WRONG-CODE").await;
-    admin.click("#pair").await;
+    admin.pair_with("WRONG-CODE").await;
     let error = admin.text("#pair-error").await;
     assert!(!error.is_empty(), "an explanation");
     admin.element("#pair-screen").await;

@@ -103,10 +103,8 @@ impl Restaurant {
         ];
         all.extend(env.iter().cloned());
         let kiosk = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"), &all).await;
-        kiosk.element("#pair-screen").await;
         let code = self.owner.pairing_code("kiosk").await;
-        kiosk.type_into("#pairing-code", &code).await;
-        kiosk.click("#pair").await;
+        kiosk.pair_with(&code).await;
         (kiosk, code)
     }
 }
