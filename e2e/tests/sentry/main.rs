@@ -1,10 +1,8 @@
 //! Reports reach Sentry with the right tags and without secrets or personal data. A real HTTP server in the
 //! test (`ordera_e2e::ingest`) stands in for Sentry's ingest and receives the real SDK's envelopes: from a
 //! server process meeting an internal error (in a request, and in a sync socket's command), a panic, and a
-//! sampled request; and from an app shell's engine meeting a server that fails.
-//!
-//! Its own test binary: the SDK and the log subscriber are set once per process. A shell is a process of
-//! its own too, so each shell test runs this binary again as that process (`a_shell_process`).
+//! sampled request. The app shells' reports are tested on the real built apps, in `e2e/tests/kiosk` and
+//! `e2e/tests/admin`.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +11,7 @@ use ordera_e2e::ingest::Ingest;
 use ordera_e2e::process::{free_addr, server_binary, ServerProcess};
 use ordera_e2e::server::{break_the_menu, Owner, TestDatabase};
 use ordera_protocol::orders::{OrderLineRequest, PlaceOrderRequest};
-use ordera_protocol::{DeviceKind, OrderType};
+use ordera_protocol::OrderType;
 use serde_json::{json, Value};
 
 /// A client address the proxy reports for a request: personal data that no report may carry.
@@ -188,82 +186,4 @@ async fn a_sampled_request_reaches_sentry_as_a_transaction() {
     assert_eq!(transaction["environment"], "ci");
     assert!(!envelope.contains(&owner.token), "the session token must not be reported");
     ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
-}
-
-/// An app shell of `kind` whose engine meets a server that fails reports it, tagged with the device kind
-/// and the app's version, and without the device's token or pairing code.
-async fn an_engine_error_reaches_sentry_from_the_shell_of(kind: DeviceKind) {
-    let (ingest, dsn) = Ingest::start().await;
-    let database = TestDatabase::postgres().await;
-    let data = tempfile::tempdir().unwrap();
-    let binary = server_binary(env!("CARGO_TARGET_TMPDIR"));
-    let server = ServerProcess::start(&binary, free_addr(), &database.url, None, data.path(), &[]).await;
-    let owner = Owner::sign_up(server.addr).await;
-
-    // The menu breaks on the server before the device takes its first snapshot.
-    let code = owner.pairing_code(kind.as_str()).await;
-    break_the_menu(&database.url).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut shell = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["a_shell_process", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env("SENTRY_DSN", &dsn)
-        .env("ORDERA_SHELL_KIND", kind.as_str())
-        .env("ORDERA_SHELL_SERVER", format!("http://{}", server.addr))
-        .env("ORDERA_SHELL_CODE", &code)
-        .env("ORDERA_SHELL_DIR", dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    use tokio::io::AsyncBufReadExt;
-    let mut lines = tokio::io::BufReader::new(shell.stdout.take().unwrap()).lines();
-    let token = loop {
-        let line = lines.next_line().await.unwrap().expect("the shell printed its token");
-        // After the harness's own `test a_shell_process ... ` on the same line.
-        if let Some((_, token)) = line.split_once("paired ") {
-            break token.trim().to_owned();
-        }
-    };
-
-    let (event, envelope) = ingest.event_mentioning("sync session failed").await;
-    // The protocol leaves the level out when it is "error", its default.
-    assert_eq!(event["level"].as_str().unwrap_or("error"), "error", "{event}");
-    assert_eq!(event["tags"]["device_kind"], kind.as_str(), "{event}");
-    assert_eq!(event["tags"]["app_version"], "9.8.7");
-    assert_eq!(event["release"], format!("ordera-{kind}@9.8.7"));
-    assert!(!envelope.contains(&token), "the device token must not be reported");
-    assert!(!envelope.contains(&code), "the pairing code must not be reported");
-    ingest.assert_no_personal_data(&[CLIENT_ADDRESS]);
-    // Closing its input ends the shell.
-    drop(shell.stdin.take());
-    let exit = tokio::time::timeout(Duration::from_secs(30), shell.wait()).await.expect("the shell exits").unwrap();
-    assert!(exit.success(), "{exit}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_engine_error_in_the_kiosk_shell_reaches_sentry_tagged_with_the_device_and_version() {
-    an_engine_error_reaches_sentry_from_the_shell_of(DeviceKind::Kiosk).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_engine_error_in_the_admin_shell_reaches_sentry_tagged_with_the_device_and_version() {
-    an_engine_error_reaches_sentry_from_the_shell_of(DeviceKind::Admin).await;
-}
-
-/// The shell's side of the tests above, in a process of its own as on a device: telemetry set up as a
-/// shell does (from `SENTRY_DSN`), then its engine paired; it prints `paired <token>` and runs until its
-/// input closes.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run as its own process by the shell tests"]
-async fn a_shell_process() {
-    let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by the shell tests"));
-    let kind: DeviceKind = env("ORDERA_SHELL_KIND").parse().expect("a device kind");
-    let _sentry = ordera_client::telemetry::init(kind, "9.8.7");
-    let engine = Engine::open(std::path::Path::new(&env("ORDERA_SHELL_DIR")), EngineConfig::default()).unwrap();
-    let credentials = engine.pair(&env("ORDERA_SHELL_SERVER"), &env("ORDERA_SHELL_CODE")).await.unwrap();
-    println!("paired {}", credentials.token);
-    use tokio::io::AsyncReadExt;
-    let _ = tokio::io::stdin().read_to_end(&mut Vec::new()).await;
-    engine.shutdown().await;
 }
