@@ -28,7 +28,7 @@ use crate::bus::{Bus, LocalBus, RedisBus};
 use crate::config::{self, Config};
 use crate::error::ApiError;
 use crate::hub::Hub;
-use crate::state::AppState;
+use crate::state::{AppState, Phase};
 use crate::store::{self, Store};
 use crate::{accounts, catalog, demo, devices, health, images, metrics, orders, reports, sync};
 
@@ -122,8 +122,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    draining: tokio::sync::watch::Sender<bool>,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    phase: tokio::sync::watch::Sender<Phase>,
 }
 
 impl Application {
@@ -160,14 +159,12 @@ impl Application {
         tokio::spawn(publish(committals, hub.clone(), bus.clone()));
         tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
         tokio::spawn(prune(store.clone(), config.event_retention_days));
-        let (draining, draining_watch) = tokio::sync::watch::channel(false);
-        let (shutdown, shutdown_watch) = tokio::sync::watch::channel(false);
+        let (phase, phase_watch) = tokio::sync::watch::channel(Phase::Serving);
         let state = AppState {
             hub,
             bus,
             metrics,
-            draining: draining_watch,
-            shutdown: shutdown_watch,
+            phase: phase_watch,
             config: Arc::new(config),
             store,
             throttle: Arc::new(LoginThrottle::new(
@@ -176,7 +173,7 @@ impl Application {
                 config::LOGIN_FAILURES_PER_ADDRESS,
             )),
         };
-        Ok(Self { router: router(state.clone()), listener, state, draining, shutdown })
+        Ok(Self { router: router(state.clone()), listener, state, phase })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -198,15 +195,15 @@ impl Application {
     /// and in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let addr = self.addr();
-        let (draining, shutdown) = (self.draining, self.shutdown);
+        let phase = self.phase;
         let drain = Duration::from_millis(self.state.config.drain_ms);
         let signal = async move {
             signal.await;
-            let _ = draining.send(true);
+            let _ = phase.send(Phase::Draining);
             tracing::info!(drain_ms = drain.as_millis() as u64, "stopping: /readyz answers 503 from now on");
             tokio::time::sleep(drain).await;
             tracing::info!("closing the listener and sending sync sockets elsewhere; finishing in-flight requests");
-            let _ = shutdown.send(true);
+            let _ = phase.send(Phase::Stopping);
             // Let sessions send their close frames while the listener is still up.
             tokio::time::sleep(SOCKET_DRAIN).await;
         };

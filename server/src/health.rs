@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::state::AppState;
+use crate::state::{AppState, Phase};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
@@ -46,7 +46,7 @@ async fn healthz() -> Json<Health> {
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let database = state.store.backend();
     // A stopping instance still serves what reaches it, but must get no new clients.
-    if *state.draining.borrow() {
+    if *state.phase.borrow() != Phase::Serving {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "draining", database }));
     }
     match state.store.ping().await {

@@ -18,9 +18,16 @@ pub struct AppState {
     /// The other instances.
     pub bus: Arc<dyn Bus>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Becomes `true` as soon as the instance is asked to stop: `/readyz` fails from then on, while
-    /// everything else is still served.
-    pub draining: tokio::sync::watch::Receiver<bool>,
-    /// Becomes `true` when the instance stops taking connections: sockets are told to go elsewhere.
-    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Where the instance is in its life; it only moves forward.
+    pub phase: tokio::sync::watch::Receiver<Phase>,
+}
+
+/// The stages of an instance, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Serving,
+    /// Asked to stop: `/readyz` fails from now on, while everything else is still served.
+    Draining,
+    /// No longer taking connections: sockets are told to go elsewhere.
+    Stopping,
 }

@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 use crate::auth::{authenticate, Auth, Principal};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::hub::Frame;
-use crate::state::AppState;
+use crate::state::{AppState, Phase};
 use crate::store::SnapshotScope;
 use crate::{hub, metrics, orders};
 
@@ -86,6 +86,13 @@ async fn ws(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocke
             );
             session(state, socket).instrument(span).bind_hub(hub)
         })
+}
+
+/// Resolves once the instance stops taking connections (draining alone is not enough: a draining instance
+/// still serves its sockets).
+async fn stopping(phase: &mut tokio::sync::watch::Receiver<Phase>) {
+    // The guard `wait_for` returns is not `Send`: drop it here rather than hold it in a `select!`.
+    let _ = phase.wait_for(|p| *p == Phase::Stopping).await.is_ok();
 }
 
 /// Why a session ends, sent to the client as a close frame.
@@ -229,14 +236,14 @@ impl Session {
     async fn serve(&mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Closing> {
         // 1. Hello.
         let hello_timeout = Duration::from_millis(self.state.config.hello_timeout_ms);
-        let mut shutdown = self.state.shutdown.clone();
+        let mut phase = self.state.phase.clone();
         let going_away = Closing::new(close::GOING_AWAY, "the server is restarting; reconnect");
-        if *shutdown.borrow() {
+        if *phase.borrow() == Phase::Stopping {
             return Err(going_away);
         }
         let hello = tokio::select! {
             hello = timeout(hello_timeout, Self::next_message(stream)) => hello,
-            _ = shutdown.changed() => return Err(going_away),
+            _ = stopping(&mut phase) => return Err(going_away),
         };
         let hello = match hello {
             Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello first, and promptly")),
@@ -319,7 +326,7 @@ impl Session {
                 _ = tokio::time::sleep_until(last_heard + idle_timeout) => {
                     return Err(Closing::new(close::IDLE, "nothing heard for too long"));
                 },
-                _ = shutdown.changed() => return Err(going_away),
+                _ = stopping(&mut phase) => return Err(going_away),
                 _ = reauth.tick() => {
                     if let Err(ApiError::Unauthorized(_)) = authenticate(&self.state, &self.token).await {
                         return Err(Closing::new(close::UNAUTHORIZED, "the token is no longer valid"));
