@@ -195,6 +195,8 @@ fn engine_apply(count: i64) -> Result<Duration> {
         timezone: "Europe/London".into(),
         currency: "GBP".into(),
         created_at: chrono::Utc::now(),
+        kitchen_warn_minutes: 5,
+        kitchen_late_minutes: 8,
     };
     let product: Product = serde_json::from_value(json!({
         "id": Uuid::now_v7(), "category_id": Uuid::now_v7(), "name": "Burger", "description": "Two patties",
@@ -555,7 +557,7 @@ async fn open_sockets(
                 let message = tokio::select! {
                     message = ws.next() => message,
                     _ = ping.tick() => {
-                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None }).unwrap();
+                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None, position: None }).unwrap();
                         if ws.send(Message::Text(ping.into())).await.is_err() { return; }
                         continue;
                     }

@@ -80,7 +80,7 @@ impl Display {
     fn start() -> Self {
         // Xvfb picks a free display itself and writes its number to the given descriptor (stdout here).
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

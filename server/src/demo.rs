@@ -124,7 +124,7 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
 }
 
 /// Creates the demo restaurant if it does not exist, gives its owner a fresh printed password, and prints
-/// fresh pairing codes for a kiosk and an admin device, so the apps `cargo xtask run` starts pair at once.
+/// fresh pairing codes for a kiosk, a kitchen screen and an admin device, so the apps `cargo xtask run` starts pair at once.
 pub async fn seed(store: &dyn Store, pairing_ttl: chrono::Duration) -> anyhow::Result<()> {
     let password = crate::auth::new_token("demo-")[..17].to_owned();
     let password_hash = hash_password(password.clone()).await?;
@@ -136,7 +136,7 @@ pub async fn seed(store: &dyn Store, pairing_ttl: chrono::Duration) -> anyhow::R
     };
     println!("Demo restaurant \"{DEMO_RESTAURANT}\": log in as {DEMO_OWNER_EMAIL} with password {password}");
     let mut codes = Vec::new();
-    for (kind, name) in [(DeviceKind::Kiosk, "Demo kiosk"), (DeviceKind::Admin, "Demo admin")] {
+    for (kind, name) in [(DeviceKind::Kiosk, "Demo kiosk"), (DeviceKind::Kds, "Demo kitchen screen"), (DeviceKind::Admin, "Demo admin")] {
         let code = crate::auth::new_pairing_code();
         store
             .create_pairing_code(&NewPairingCode {

@@ -14,7 +14,7 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 /// The apps, by folder under `apps/`, with their shell package names.
-pub const APPS: &[(&str, &str)] = &[("kiosk", "ordera-kiosk"), ("admin", "ordera-admin")];
+pub const APPS: &[(&str, &str)] = &[("kiosk", "ordera-kiosk"), ("kds", "ordera-kds"), ("admin", "ordera-admin")];
 
 /// Debian packages the shells build and run against (webkit2gtk), and what the UI tests drive them with.
 const APT_PACKAGES: &[&str] = &[

@@ -76,7 +76,7 @@ fn wire_screen(proxy: String, token: String, stop: tokio::sync::watch::Receiver<
                 let message = tokio::select! {
                     message = stream.next() => message,
                     _ = ping.tick() => {
-                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None }).unwrap();
+                        let ping = serde_json::to_string(&ClientMessage::Ping { nonce: 0, outbox: None, position: None }).unwrap();
                         let _ = sink.send(Message::Text(ping.into())).await;
                         continue;
                     }

@@ -116,7 +116,7 @@ impl Cache {
     pub fn set_credentials(&mut self, credentials: &Credentials, tenant: &Tenant) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
-            "DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM refusals; DELETE FROM meta;",
+            "DELETE FROM categories; DELETE FROM products; DELETE FROM orders; DELETE FROM refusals; DELETE FROM meta WHERE key NOT LIKE 'preference:%';",
         )?;
         Self::set_meta(&tx, "credentials", credentials)?;
         Self::set_meta(&tx, "tenant", tenant)?;
@@ -127,6 +127,18 @@ impl Cache {
     /// Forgets the token (unpaired or revoked). The cache stays readable; nothing more is sent.
     pub fn forget_credentials(&mut self) -> Result<()> {
         self.conn.execute("DELETE FROM meta WHERE key IN ('credentials', 'cursor')", [])?;
+        Ok(())
+    }
+
+    /// A setting of this device's own (a kitchen screen's stations, its volume), kept with the cache.
+    pub fn preference<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
+        self.get_meta(&format!("preference:{name}"))
+    }
+
+    pub fn set_preference<T: Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        Self::set_meta(&tx, &format!("preference:{name}"), value)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -332,14 +344,20 @@ impl Cache {
     // -----------------------------------------------------------------------------------------------------
     // Outbox
 
-    /// Queues a command durably. When this returns, the command survives a crash or a power cut.
+    /// Queues a command durably. When this returns, the command survives a crash or a power cut. Queuing
+    /// a command id that is still queued (a second tap) returns the entry already there and adds nothing.
     pub fn enqueue(&mut self, command_id: Uuid, message: &ClientMessage) -> Result<OutboxEntry> {
         let created_at = Utc::now();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO outbox (command_id, body, created_at) VALUES (?1, ?2, ?3)",
+        let inserted = tx.execute(
+            "INSERT INTO outbox (command_id, body, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (command_id) DO NOTHING",
             params![command_id.to_string(), json(message), created_at.to_rfc3339()],
         )?;
+        if inserted == 0 {
+            drop(tx);
+            let queued = self.entry(command_id)?;
+            return queued.ok_or_else(|| Error::Storage("a queued command vanished while it was read".into()));
+        }
         let seq = tx.last_insert_rowid();
         tx.commit()?;
         Ok(OutboxEntry {
@@ -354,22 +372,34 @@ impl Cache {
 
     /// Entries in `state` after local sequence `after`, in order, at most `limit`.
     fn entries(&self, state: OutboxState, after: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
-        let mut statement = self.conn.prepare(
-            "SELECT seq, command_id, body, created_at, reason FROM outbox \
-             WHERE state = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = statement.query_map(params![Self::state_text(state), after, limit], |row| {
+        self.select_entries(
+            "WHERE state = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![Self::state_text(state), after, limit],
+        )
+    }
+
+    /// The queued entry of a command, pending or rejected.
+    fn entry(&self, command_id: Uuid) -> Result<Option<OutboxEntry>> {
+        Ok(self.select_entries("WHERE command_id = ?1", params![command_id.to_string()])?.pop())
+    }
+
+    fn select_entries(&self, filter: &str, values: &[&dyn rusqlite::ToSql]) -> Result<Vec<OutboxEntry>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT seq, command_id, body, created_at, reason, state FROM outbox {filter}"))?;
+        let rows = statement.query_map(values, |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
                 row.get::<_, String>(2)?,
                 row.get::<_, String>(3)?,
                 row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
             ))
         })?;
         let mut entries = Vec::new();
         for row in rows {
-            let (seq, command_id, body, created_at, reason) = row?;
+            let (seq, command_id, body, created_at, reason, state) = row?;
             entries.push(OutboxEntry {
                 seq,
                 command_id: command_id.parse().map_err(|_| Error::Corrupt(command_id.clone()))?,
@@ -377,7 +407,7 @@ impl Cache {
                 created_at: DateTime::parse_from_rfc3339(&created_at)
                     .map_err(|e| Error::Corrupt(e.to_string()))?
                     .with_timezone(&Utc),
-                state,
+                state: if state == "rejected" { OutboxState::Rejected } else { OutboxState::Pending },
                 reason,
             });
         }
@@ -466,6 +496,8 @@ mod tests {
             timezone: "Europe/London".into(),
             currency: "GBP".into(),
             created_at: Utc::now(),
+            kitchen_warn_minutes: 5,
+            kitchen_late_minutes: 8,
         }
     }
 
@@ -516,6 +548,23 @@ mod tests {
         assert!(matches!(cache.apply(&gap, None), Err(Error::Gap { expected: 13, got: 14 })));
         assert_eq!(cache.cursor().unwrap().unwrap().seq, 11, "the whole page rolled back");
         assert_eq!(cache.menu().unwrap().products.len(), 2);
+    }
+
+    #[test]
+    fn queuing_a_command_twice_keeps_one_entry() {
+        let mut cache = Cache::open_in_memory().unwrap();
+        let id = Uuid::now_v7();
+        let order = PlaceOrderRequest {
+            id,
+            order_type: OrderType::DineIn,
+            items: vec![OrderLineRequest { product_id: Uuid::nil(), quantity: 1, note: None }],
+            note: None,
+        };
+        let message = ClientMessage::PlaceOrder { command_id: id, order };
+        let first = cache.enqueue(id, &message).unwrap();
+        let second = cache.enqueue(id, &message).unwrap();
+        assert_eq!(first, second, "the second tap gets the first entry back");
+        assert_eq!(cache.pending().unwrap(), [first]);
     }
 
     #[test]

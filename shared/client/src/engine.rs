@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::{ErrorBody, PairRequest, PairResponse};
-use ordera_protocol::orders::{Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest};
+use ordera_protocol::orders::{
+    ItemsDoneRequest, Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest, Transition,
+};
 use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
 use rand::Rng;
 use serde::Deserialize;
@@ -86,12 +88,26 @@ impl Shared {
                 status.pending = cache.pending_count().unwrap_or(status.pending);
                 status.rejected = cache.rejected_count().unwrap_or(status.rejected);
                 status.last_sync = cache.last_sync().ok().flatten().or(status.last_sync);
+                if let Ok(cursor) = cache.cursor() {
+                    status.position = cursor.map(|cursor| cursor.seq);
+                }
             }
             change(&mut status);
             (*status != before).then(|| status.clone())
         };
         if let Some(status) = moved {
             self.emit(EngineEvent::ConnectionChanged { status });
+        }
+    }
+
+    /// Something arrived from the server. The status (and with it the screens) learns of it at most once a
+    /// second, so a busy stream does not flood the UI with status events.
+    fn heard(&self) {
+        let now = Utc::now();
+        let stale =
+            self.status.lock().expect("status lock").last_heard.is_none_or(|at| (now - at).num_milliseconds() >= 1000);
+        if stale {
+            self.update_status(|status| status.last_heard = Some(now));
         }
     }
 
@@ -132,6 +148,9 @@ impl Engine {
             pending: cache.pending_count()?,
             rejected: cache.rejected_count()?,
             last_error: None,
+            last_heard: None,
+            position: cache.cursor()?.map(|cursor| cursor.seq),
+            head: None,
         };
         let engine = Self {
             shared: Arc::new(Shared {
@@ -211,6 +230,15 @@ impl Engine {
         self.shared.events.subscribe()
     }
 
+    /// A setting of this device's own, kept in the cache (`None` until first saved).
+    pub fn preference<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
+        self.shared.cache().preference(name)
+    }
+
+    pub fn set_preference<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        self.shared.cache().set_preference(name, value)
+    }
+
     pub fn menu(&self) -> Result<Menu> {
         self.shared.cache().menu()
     }
@@ -283,7 +311,52 @@ impl Engine {
     pub fn set_status(&self, order_id: Uuid, action: StatusAction, reason: Option<String>) -> Result<OutboxEntry> {
         let change = StatusChangeRequest { command_id: ordera_protocol::new_id(), action, reason };
         change.validate().map_err(|errors| Error::Invalid(errors.to_string()))?;
-        self.enqueue(change.command_id, ClientMessage::ChangeStatus { order_id, change })
+        let entry = self.enqueue(change.command_id, ClientMessage::ChangeStatus { order_id, change })?;
+        // Screens show queued commands at once; tell them the orders as they will be.
+        self.shared.emit(EngineEvent::OrdersChanged);
+        Ok(entry)
+    }
+
+    /// Queues marking lines of an order done (or taking the marks back) durably.
+    pub fn mark_items(&self, order_id: Uuid, items: Vec<usize>, done: bool) -> Result<OutboxEntry> {
+        let change = ItemsDoneRequest { command_id: ordera_protocol::new_id(), items, done };
+        change.validate().map_err(|errors| Error::Invalid(errors.to_string()))?;
+        let entry = self.enqueue(change.command_id, ClientMessage::MarkItems { order_id, change })?;
+        self.shared.emit(EngineEvent::OrdersChanged);
+        Ok(entry)
+    }
+
+    /// The cached orders with this device's queued status changes and marks applied on top, oldest first:
+    /// what a kitchen screen shows, so a bump made offline shows at once and stays shown until the server
+    /// has it. The server's rules decide in the end; a queued command it refuses falls away with its ack.
+    pub fn orders_as_queued(&self) -> Result<Vec<Order>> {
+        let (mut orders, pending) = {
+            let cache = self.shared.cache();
+            (cache.orders()?, cache.pending()?)
+        };
+        for entry in pending {
+            match entry.message {
+                ClientMessage::ChangeStatus { order_id, change } => {
+                    if let Some(order) = orders.iter_mut().find(|order| order.id == order_id) {
+                        if let Transition::To(next) = order.status.apply(change.action) {
+                            order.status = next;
+                        }
+                    }
+                }
+                ClientMessage::MarkItems { order_id, change } => {
+                    if let Some(order) = orders.iter_mut().find(|order| order.id == order_id) {
+                        let at = entry.created_at;
+                        for index in change.items {
+                            if let Some(item) = order.items.get_mut(index) {
+                                item.done_at = change.done.then_some(at);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(orders)
     }
 
     /// The cached file of an image, if it has been downloaded.
@@ -458,6 +531,7 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
         tokio::select! {
             frame = stream.next() => {
                 last_heard = Instant::now();
+                shared.heard();
                 let text = match frame {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Close(frame))) => {
@@ -473,9 +547,12 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
                 };
                 let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else { continue };
                 match message {
-                    ServerMessage::Welcome { .. } | ServerMessage::Pong { .. } => {}
+                    ServerMessage::Welcome { head, .. } => shared.update_status(|status| status.head = Some(head.seq)),
+                    ServerMessage::Pong { .. } => {}
                     ServerMessage::Events { events } => {
+                        let newest = events.last().map(|event| event.seq);
                         let applied = shared.cache().apply(&events, Some(credentials.device.id));
+                        shared.update_status(|status| status.head = status.head.max(newest));
                         match applied {
                             Ok(changes) => {
                                 if changes.catalog {
@@ -531,8 +608,11 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
                     return Err(Error::Offline("the server stopped answering".into()));
                 }
                 nonce += 1;
-                let outbox = Some(shared.status.lock().expect("status lock").pending as u64);
-                send(&mut sink, &ClientMessage::Ping { nonce, outbox }).await?;
+                let (outbox, position) = {
+                    let status = shared.status.lock().expect("status lock");
+                    (Some(status.pending as u64), status.position)
+                };
+                send(&mut sink, &ClientMessage::Ping { nonce, outbox, position }).await?;
             }
             _ = shared.outbox_ready.notified(), if live => {
                 send_outbox(shared, &mut sink, &mut in_flight).await?;

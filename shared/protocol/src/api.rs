@@ -62,6 +62,29 @@ pub struct Tenant {
     /// ISO 4217 code; every price of this restaurant is in its minor units.
     pub currency: String,
     pub created_at: DateTime<Utc>,
+    /// The kitchen's timers: a ticket older than this many minutes shows as a warning…
+    #[serde(default = "KitchenTimers::default_warn")]
+    pub kitchen_warn_minutes: i64,
+    /// …and older than this as late.
+    #[serde(default = "KitchenTimers::default_late")]
+    pub kitchen_late_minutes: i64,
+}
+
+/// The kitchen timer thresholds' defaults and bounds (minutes).
+pub struct KitchenTimers;
+
+impl KitchenTimers {
+    pub const DEFAULT_WARN: i64 = 5;
+    pub const DEFAULT_LATE: i64 = 8;
+    pub const MAX: i64 = 240;
+
+    fn default_warn() -> i64 {
+        Self::DEFAULT_WARN
+    }
+
+    fn default_late() -> i64 {
+        Self::DEFAULT_LATE
+    }
 }
 
 /// Changes to the restaurant's settings; absent fields stay as they are. The currency is fixed at sign-up:
@@ -73,12 +96,20 @@ pub struct UpdateTenantRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// Minutes after which a kitchen ticket shows as a warning (1 to 240, below the late threshold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kitchen_warn_minutes: Option<i64>,
+    /// Minutes after which a kitchen ticket shows as late (1 to 240).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kitchen_late_minutes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct TenantChanges {
     pub name: Option<RestaurantName>,
     pub timezone: Option<TimeZone>,
+    pub kitchen_warn_minutes: Option<i64>,
+    pub kitchen_late_minutes: Option<i64>,
 }
 
 impl UpdateTenantRequest {
@@ -86,8 +117,17 @@ impl UpdateTenantRequest {
         let mut errors = FieldErrors::new();
         let name = self.name.as_deref().and_then(|v| errors.check("name", RestaurantName::parse(v)));
         let timezone = self.timezone.as_deref().and_then(|v| errors.check("timezone", TimeZone::parse(v)));
+        let minutes = |field: &str, value: Option<i64>, errors: &mut FieldErrors| match value {
+            Some(minutes) if !(1..=KitchenTimers::MAX).contains(&minutes) => {
+                errors.add(field, format!("must be between 1 and {} minutes", KitchenTimers::MAX));
+                None
+            }
+            other => other,
+        };
+        let kitchen_warn_minutes = minutes("kitchen_warn_minutes", self.kitchen_warn_minutes, &mut errors);
+        let kitchen_late_minutes = minutes("kitchen_late_minutes", self.kitchen_late_minutes, &mut errors);
         if errors.is_empty() {
-            Ok(TenantChanges { name, timezone })
+            Ok(TenantChanges { name, timezone, kitchen_warn_minutes, kitchen_late_minutes })
         } else {
             Err(errors)
         }
@@ -281,6 +321,18 @@ pub struct Device {
     /// When the device last called the server (updated at most once a minute).
     pub last_seen_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The log position the device last reported having applied, and when it reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_at: Option<DateTime<Utc>>,
+    /// How many events of the restaurant's log the device had not applied at its last report (`GET
+    /// devices` fills it in from the log's head; `None` before its first report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind: Option<i64>,
+    /// Changes the device had waiting to be sent at its last report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

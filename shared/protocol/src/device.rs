@@ -31,6 +31,16 @@ pub struct SyncStatus {
     /// Commands the server refused, waiting for a person.
     pub rejected: usize,
     pub last_error: Option<String>,
+    /// The last time anything arrived from the server (events, a pong): a screen that shows it proves it
+    /// is live, and one that stopped hearing says since when.
+    #[serde(default)]
+    pub last_heard: Option<DateTime<Utc>>,
+    /// The restaurant log's position this device has applied up to.
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// The newest position the server has told this device of (the head at connection, then each event).
+    #[serde(default)]
+    pub head: Option<i64>,
 }
 
 /// What changed, for the shell to forward to its UI (event names as Tauri events).
@@ -51,15 +61,20 @@ pub enum EngineEvent {
 }
 
 impl EngineEvent {
-    /// The Tauri event name: `catalog-changed`, `orders-changed`, `refusals-changed`, `connection-changed`,
-    /// `command-rejected`.
+    pub const CATALOG_CHANGED: &'static str = "catalog-changed";
+    pub const ORDERS_CHANGED: &'static str = "orders-changed";
+    pub const REFUSALS_CHANGED: &'static str = "refusals-changed";
+    pub const CONNECTION_CHANGED: &'static str = "connection-changed";
+    pub const COMMAND_REJECTED: &'static str = "command-rejected";
+
+    /// The Tauri event name the shell forwards it under.
     pub fn name(&self) -> &'static str {
         match self {
-            EngineEvent::CatalogChanged => "catalog-changed",
-            EngineEvent::OrdersChanged => "orders-changed",
-            EngineEvent::RefusalsChanged => "refusals-changed",
-            EngineEvent::ConnectionChanged { .. } => "connection-changed",
-            EngineEvent::CommandRejected { .. } => "command-rejected",
+            EngineEvent::CatalogChanged => Self::CATALOG_CHANGED,
+            EngineEvent::OrdersChanged => Self::ORDERS_CHANGED,
+            EngineEvent::RefusalsChanged => Self::REFUSALS_CHANGED,
+            EngineEvent::ConnectionChanged { .. } => Self::CONNECTION_CHANGED,
+            EngineEvent::CommandRejected { .. } => Self::COMMAND_REJECTED,
         }
     }
 }

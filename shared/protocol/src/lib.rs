@@ -7,6 +7,7 @@
 pub mod api;
 pub mod device;
 pub mod domain;
+pub mod ipc;
 pub mod money;
 pub mod orders;
 pub mod sync;

@@ -28,6 +28,10 @@ pub struct OrderItem {
     pub note: String,
     /// The kitchen station this line goes to.
     pub station: String,
+    /// When a cook marked this line done (item done on a station screen); `None` while it is being made.
+    /// Absent in orders stored before kitchens marked lines, which reads as not done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
 }
 
 impl OrderItem {
@@ -59,6 +63,36 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// Each move through the kitchen, oldest first: which state, when, and who (a screen or a person).
+    /// Empty for orders stored before it was kept.
+    #[serde(default)]
+    pub history: Vec<StatusStep>,
+}
+
+/// One move of an order through the kitchen, for the recall list and the admin's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatusStep {
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+    /// The device that made the move, if a device did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Uuid>,
+    /// The screen's or the person's name at the time ("Grill screen", "Ana").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+impl Order {
+    /// Whether every line has been marked done.
+    pub fn all_items_done(&self) -> bool {
+        !self.items.is_empty() && self.items.iter().all(|item| item.done_at.is_some())
+    }
+
+    /// The latest move to `status`, if any: who recalled it, who bumped it off the pass.
+    pub fn last_step(&self, status: OrderStatus) -> Option<&StatusStep> {
+        self.history.iter().rev().find(|step| step.status == status)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +261,40 @@ impl StatusChangeRequest {
             Ok(_) => Err(FieldErrors::single("reason", "say why the order is cancelled")),
             Err(error) => Err(FieldErrors::single("reason", error.0)),
         }
+    }
+}
+
+/// Marks lines of an order done (or not done again, to undo), by their positions in `Order::items`.
+/// Marking a line that is already in that state changes nothing; when every line is done the order is
+/// ready. `command_id` is made once by the device, as for status changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ItemsDoneRequest {
+    pub command_id: Uuid,
+    /// Positions in the order's `items`, from 0.
+    pub items: Vec<usize>,
+    /// `true` marks them done, `false` takes the mark back.
+    #[serde(default = "yes")]
+    pub done: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ItemsDoneRequest {
+    /// The positions, checked against the most lines an order may have; sorted and without repeats.
+    pub fn validate(&self) -> Result<Vec<usize>, FieldErrors> {
+        if self.items.is_empty() {
+            return Err(FieldErrors::single("items", "name at least one line"));
+        }
+        if let Some(bad) = self.items.iter().find(|&&index| index >= MAX_LINES) {
+            return Err(FieldErrors::single("items", format!("line {bad} does not exist")));
+        }
+        let mut items = self.items.clone();
+        items.sort_unstable();
+        items.dedup();
+        Ok(items)
     }
 }
 

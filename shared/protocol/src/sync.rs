@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Category, Device, Product, Tenant};
-use crate::orders::{CommandResult, Order, PlaceOrderRequest, RefusedOrder, StatusChangeRequest};
+use crate::orders::{CommandResult, ItemsDoneRequest, Order, PlaceOrderRequest, RefusedOrder, StatusChangeRequest};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -96,12 +96,18 @@ pub enum ClientMessage {
     PlaceOrder { command_id: Uuid, order: PlaceOrderRequest },
     /// Move an order through the kitchen; acked after commit.
     ChangeStatus { order_id: Uuid, change: StatusChangeRequest },
+    /// Mark lines of an order done, or take the mark back; acked after commit.
+    MarkItems { order_id: Uuid, change: ItemsDoneRequest },
     /// An application-level heartbeat: the server answers `pong` with the same `nonce`. `outbox` reports
     /// how many commands the device has waiting, for the operators' metrics.
     Ping {
         nonce: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         outbox: Option<u64>,
+        /// The log position the device has applied up to, so the server (and a manager) can see a screen
+        /// that fell behind or stopped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<i64>,
     },
 }
 

@@ -3,6 +3,8 @@
 //! with the code `ipc`, so a page can show its offline state instead of crashing.
 
 use ordera_protocol::device::IpcError;
+use ordera_protocol::ipc::Command;
+pub use ordera_protocol::ipc::NoArgs;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -28,8 +30,17 @@ fn serializer() -> serde_wasm_bindgen::Serializer {
     serde_wasm_bindgen::Serializer::json_compatible()
 }
 
-/// Calls a shell command. `args` serialises to an object whose keys are the command's parameter names.
-pub async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, IpcError> {
+/// Calls the shell command `C` of the contract in `ordera_protocol::ipc`.
+pub async fn invoke<C: Command>(args: &C::Args) -> Result<C::Output, IpcError> {
+    #[derive(Serialize)]
+    struct Wrapped<'a, A> {
+        args: &'a A,
+    }
+    call(C::NAME, &Wrapped { args }).await
+}
+
+/// Calls a shell command by name. `args` serialises to an object whose keys are the parameter names.
+async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, IpcError> {
     if !in_tauri() {
         return Err(IpcError::new("ipc", "not running inside the Ordera app"));
     }
@@ -58,7 +69,3 @@ pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, handler: impl 
         closure.forget();
     });
 }
-
-/// An empty argument list.
-#[derive(Serialize)]
-pub struct NoArgs {}

@@ -18,7 +18,7 @@ where
     let dispatch = state.dispatcher();
     Callback::from(move |event| dispatch.dispatch(action(event)))
 }
-pub use ipc::{call, in_tauri, listen};
+pub use ipc::{in_tauri, invoke, listen};
 
 /// "£12.50" in the restaurant's currency; the bare amount when the currency is unknown.
 pub fn money(amount: ordera_protocol::Money, currency: Option<&str>) -> String {

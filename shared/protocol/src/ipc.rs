@@ -1,0 +1,192 @@
+//! The contract between each app's UI (wasm, in the webview) and its Tauri shell: every command's name,
+//! arguments and result, declared once. The shells implement each command under [`Command::NAME`] (a
+//! compile-time check ties the Rust function to the name) and `ordera-ui`'s `invoke::<C>` calls it with
+//! `C::Args` and reads `C::Output`, so a renamed command or a changed field fails to compile on both sides.
+//!
+//! On the wire a command's arguments travel as `{"args": <C::Args>}`: one named parameter, whatever the
+//! command, so that the shell side is one Rust type too.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::Device;
+use crate::device::{Menu, OutboxEntry, SyncStatus};
+use crate::orders::{Order, OrderLineRequest, RefusedOrder, StatusAction};
+use crate::{DeviceKind, OrderType};
+
+/// One shell command.
+pub trait Command {
+    /// The name the shell registers it under.
+    const NAME: &'static str;
+    type Args: Serialize + DeserializeOwned;
+    type Output: Serialize + DeserializeOwned;
+}
+
+/// Whether two names are the same, at compile time: the shells assert that each command function bears
+/// its declared name.
+pub const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// No arguments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoArgs {}
+
+macro_rules! commands {
+    ($($(#[$doc:meta])* $ty:ident = $name:literal : $args:ty => $output:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $ty;
+
+            impl Command for $ty {
+                const NAME: &'static str = $name;
+                type Args = $args;
+                type Output = $output;
+            }
+        )*
+    };
+}
+
+commands! {
+    /// What the UI needs before its first screen: whether the device is paired, and the shell's settings.
+    Start = "start": NoArgs => StartInfo;
+    /// The engine's connection state, last sync, log position and waiting commands.
+    Status = "status": NoArgs => SyncStatus;
+    /// The menu as cached on the device.
+    GetMenu = "menu": NoArgs => Menu;
+    /// Exchanges a pairing code for this device's token and starts syncing.
+    Pair = "pair": PairArgs => ();
+    /// Forgets the server and token (a re-pair); queued commands stay.
+    Forget = "forget": NoArgs => ();
+    /// The orders cached on the device: those still in the kitchen and today's.
+    GetOrders = "orders": NoArgs => Vec<Order>;
+    /// One cached order: `None` until the server has numbered it.
+    GetOrder = "order": IdArgs => Option<Order>;
+    /// Refused orders nobody has settled yet, oldest first.
+    Refusals = "refusals": NoArgs => Vec<RefusedOrder>;
+    /// Settles a refused order (needs the connection).
+    ResolveRefusal = "resolve_refusal": IdArgs => RefusedOrder;
+    /// Queues a new order durably; the order's id is the one the UI made for this cart.
+    PlaceOrder = "place_order": PlaceOrderArgs => OutboxEntry;
+    /// Queues a status change (bump, undo, recall, cancel) durably.
+    SetStatus = "set_status": SetStatusArgs => OutboxEntry;
+    /// Queues marking lines of an order done (or not) durably.
+    MarkItems = "mark_items": MarkItemsArgs => OutboxEntry;
+    /// A kitchen screen's own settings (role, stations, sound), kept on the device.
+    GetScreenSettings = "screen_settings": NoArgs => ScreenSettings;
+    SaveScreenSettings = "save_screen_settings": ScreenSettings => ScreenSettings;
+    /// The cancelled orders a cook has acknowledged on this screen (kept on the device, newest last).
+    Acknowledged = "acknowledged": NoArgs => Vec<Uuid>;
+    /// A cook has seen a cancellation: it may leave this screen's board.
+    Acknowledge = "acknowledge": IdArgs => Vec<Uuid>;
+}
+
+/// What a kitchen screen is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenRole {
+    /// Not chosen yet: the screen asks on its first start.
+    #[default]
+    Unset,
+    /// The items of its stations only; cooks mark them done.
+    Stations,
+    /// Every item of every ticket with each station's progress; bumps tickets off the pass.
+    Expo,
+    /// Facing customers: the numbers being prepared and ready.
+    Pickup,
+}
+
+/// A kitchen screen's settings, kept on the device (each screen has its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenSettings {
+    pub role: ScreenRole,
+    /// For `Stations`: the stations whose items this screen shows.
+    #[serde(default)]
+    pub stations: Vec<String>,
+    /// 0 to 100.
+    pub volume: u8,
+    pub muted: bool,
+    /// Sound an alarm while the screen is offline or behind.
+    #[serde(default)]
+    pub alarm: bool,
+}
+
+impl Default for ScreenSettings {
+    fn default() -> Self {
+        Self { role: ScreenRole::Unset, stations: Vec::new(), volume: 70, muted: false, alarm: false }
+    }
+}
+
+/// What the shell tells its UI on start. One shape for every app; each reads what concerns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartInfo {
+    pub paired: bool,
+    /// The server address to suggest on the pairing screen.
+    pub server_url: String,
+    pub kind: DeviceKind,
+    /// This device as the server listed it when it was paired.
+    pub device: Option<Device>,
+    /// The app's version.
+    pub version: String,
+    /// Kiosk: seconds without a touch before the idle reset.
+    pub idle_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairArgs {
+    pub server_url: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdArgs {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOrderArgs {
+    /// Made once per reviewed cart (UUIDv7), so a second tap sends the same order again, not a new one.
+    pub id: Uuid,
+    pub order_type: OrderType,
+    pub lines: Vec<OrderLineRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetStatusArgs {
+    pub order_id: Uuid,
+    pub action: StatusAction,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkItemsArgs {
+    pub order_id: Uuid,
+    pub items: Vec<usize>,
+    pub done: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_exactly() {
+        assert!(same_name(Status::NAME, "status"));
+        assert!(!same_name(Status::NAME, "statu"));
+        assert!(!same_name(Status::NAME, "stable"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The commands of `ordera_protocol::ipc` that more than one app offers, each a thin wrapper over the
+//! engine. Every function bears its command's declared name (checked at compile time below) and takes and
+//! returns the declared types, so the UI's `invoke::<C>` and the shell cannot drift apart. An app lists the
+//! ones it offers in its `generate_handler!`, beside its own.
+
+use ordera_protocol::device::IpcError;
+use ordera_protocol::ipc::{self, Command};
+
+use crate::Shell;
+
+type State<'a> = tauri::State<'a, Shell>;
+type Reply<C> = Result<<C as Command>::Output, IpcError>;
+
+/// Fails to compile when a command function and its declared name differ.
+macro_rules! named {
+    ($command:ty, $function:ident) => {
+        const _: () = assert!(
+            ipc::same_name(<$command as Command>::NAME, stringify!($function)),
+            concat!("the shell function `", stringify!($function), "` must bear its command's name")
+        );
+    };
+}
+pub(crate) use named;
+
+named!(ipc::Start, start);
+#[tauri::command]
+pub fn start(shell: State<'_>, args: <ipc::Start as Command>::Args) -> Reply<ipc::Start> {
+    let ipc::NoArgs {} = args;
+    let credentials = shell.engine.credentials()?;
+    Ok(ipc::StartInfo {
+        paired: credentials.is_some(),
+        server_url: credentials.as_ref().map_or_else(|| shell.server_url.clone(), |c| c.server_url.clone()),
+        kind: shell.kind,
+        device: credentials.map(|c| c.device),
+        version: shell.version.to_owned(),
+        idle_seconds: shell.idle_seconds,
+    })
+}
+
+named!(ipc::Status, status);
+#[tauri::command]
+pub fn status(shell: State<'_>, args: <ipc::Status as Command>::Args) -> Reply<ipc::Status> {
+    let ipc::NoArgs {} = args;
+    Ok(shell.engine.status())
+}
+
+named!(ipc::GetMenu, menu);
+#[tauri::command]
+pub fn menu(shell: State<'_>, args: <ipc::GetMenu as Command>::Args) -> Reply<ipc::GetMenu> {
+    let ipc::NoArgs {} = args;
+    Ok(shell.engine.menu()?)
+}
+
+named!(ipc::Pair, pair);
+#[tauri::command]
+pub async fn pair(shell: State<'_>, args: <ipc::Pair as Command>::Args) -> Reply<ipc::Pair> {
+    shell.engine.pair(&args.server_url, &args.code).await?;
+    Ok(())
+}
+
+named!(ipc::Forget, forget);
+#[tauri::command]
+pub async fn forget(shell: State<'_>, args: <ipc::Forget as Command>::Args) -> Reply<ipc::Forget> {
+    let ipc::NoArgs {} = args;
+    shell.engine.unpair().await?;
+    Ok(())
+}
+
+named!(ipc::GetOrders, orders);
+/// The cached orders with this device's queued changes applied, so what a person just did shows at once.
+#[tauri::command]
+pub fn orders(shell: State<'_>, args: <ipc::GetOrders as Command>::Args) -> Reply<ipc::GetOrders> {
+    let ipc::NoArgs {} = args;
+    Ok(shell.engine.orders_as_queued()?)
+}
+
+named!(ipc::GetOrder, order);
+#[tauri::command]
+pub fn order(shell: State<'_>, args: <ipc::GetOrder as Command>::Args) -> Reply<ipc::GetOrder> {
+    Ok(shell.engine.order(args.id)?)
+}
+
+named!(ipc::Refusals, refusals);
+#[tauri::command]
+pub fn refusals(shell: State<'_>, args: <ipc::Refusals as Command>::Args) -> Reply<ipc::Refusals> {
+    let ipc::NoArgs {} = args;
+    Ok(shell.engine.refusals()?)
+}
+
+named!(ipc::ResolveRefusal, resolve_refusal);
+#[tauri::command]
+pub async fn resolve_refusal(
+    shell: State<'_>,
+    args: <ipc::ResolveRefusal as Command>::Args,
+) -> Reply<ipc::ResolveRefusal> {
+    Ok(shell.engine.resolve_refusal(args.id).await?)
+}
+
+named!(ipc::SetStatus, set_status);
+#[tauri::command]
+pub fn set_status(shell: State<'_>, args: <ipc::SetStatus as Command>::Args) -> Reply<ipc::SetStatus> {
+    Ok(shell.engine.set_status(args.order_id, args.action, args.reason)?)
+}
+
+named!(ipc::MarkItems, mark_items);
+#[tauri::command]
+pub fn mark_items(shell: State<'_>, args: <ipc::MarkItems as Command>::Args) -> Reply<ipc::MarkItems> {
+    Ok(shell.engine.mark_items(args.order_id, args.items, args.done)?)
+}

@@ -1,0 +1,124 @@
+//! `ordera-shell`: what every Ordera app shell shares. It opens the sync engine in the app's data
+//! directory, registers the IPC commands of `ordera_protocol::ipc` (the common ones here, an app's own in
+//! its `src-tauri`), forwards the engine's events to the webview and serves cached product photos
+//! (`ordera-image://localhost/<id>[?thumb]`), so every screen works with or without a connection.
+//!
+//! Settings from the environment, per app kind (`KIOSK`, `KDS`, `ADMIN`): `ORDERA_SERVER_URL` (suggested on
+//! the pairing screen), `ORDERA_<KIND>_DATA_DIR` (instead of the platform's app data directory),
+//! `ORDERA_<KIND>_FULLSCREEN=1`, and for the kiosk `ORDERA_KIOSK_IDLE_SECONDS` (default 90).
+
+pub mod commands;
+
+use std::path::PathBuf;
+
+use ordera_client::{Engine, EngineConfig};
+use ordera_protocol::device::EngineEvent;
+use ordera_protocol::DeviceKind;
+use tauri::http::{Response, StatusCode};
+use tauri::ipc::Invoke;
+use tauri::{Emitter, Manager, Wry};
+use uuid::Uuid;
+
+/// The state every command reaches through `tauri::State<Shell>`.
+pub struct Shell {
+    pub engine: Engine,
+    pub kind: DeviceKind,
+    pub version: &'static str,
+    pub server_url: String,
+    pub idle_seconds: u32,
+}
+
+/// An app's name in its environment variables: `KIOSK`, `KDS`, `ADMIN`.
+fn env_name(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::Kiosk => "KIOSK",
+        DeviceKind::Kds => "KDS",
+        DeviceKind::Admin => "ADMIN",
+    }
+}
+
+fn setting(kind: DeviceKind, name: &str) -> Option<String> {
+    std::env::var(format!("ORDERA_{}_{name}", env_name(kind))).ok()
+}
+
+fn data_dir(app: &tauri::App, kind: DeviceKind) -> PathBuf {
+    match setting(kind, "DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(format!("ordera-{}-data", kind.as_str()))),
+    }
+}
+
+/// Passes each engine event to the webview under its name. A listener that fell behind missed some
+/// notifications: every screen is told to refresh everything once more, which is all they would have said.
+fn forward_events(app: &tauri::App, engine: &Engine) {
+    let mut events = engine.subscribe();
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let _ = handle.emit(event.name(), &event);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    for event in [EngineEvent::CatalogChanged, EngineEvent::OrdersChanged, EngineEvent::RefusalsChanged]
+                    {
+                        let _ = handle.emit(event.name(), &event);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+fn image_response(engine: &Engine, uri: &tauri::http::Uri) -> Response<Vec<u8>> {
+    let id = uri.path().trim_start_matches('/').parse::<Uuid>().ok();
+    let thumb = uri.query().is_some_and(|q| q.contains("thumb"));
+    let file = id.and_then(|id| engine.image_path(id, thumb)).and_then(|path| std::fs::read(path).ok());
+    match file {
+        Some(bytes) => Response::builder()
+            .header("Content-Type", "image/jpeg")
+            .header("Cache-Control", "max-age=31536000, immutable")
+            .body(bytes)
+            .expect("a valid response"),
+        None => Response::builder().status(StatusCode::NOT_FOUND).body(Vec::new()).expect("a valid response"),
+    }
+}
+
+/// Runs an app: `context` is the app's `tauri::generate_context!()`, `handler` its
+/// `tauri::generate_handler![…]` of the common commands it offers (from [`commands`]) and its own.
+pub fn run<H>(kind: DeviceKind, version: &'static str, context: tauri::Context<Wry>, handler: H)
+where
+    H: Fn(Invoke<Wry>) -> bool + Send + Sync + 'static,
+{
+    // Panics and engine errors go to Sentry when SENTRY_DSN is set (tagged with the kind and version).
+    let _telemetry = ordera_client::telemetry::init(kind, version);
+    tauri::Builder::default()
+        .setup(move |app| {
+            let dir = data_dir(app, kind);
+            // The engine's tasks run on Tauri's Tokio runtime.
+            let engine = tauri::async_runtime::block_on(async { Engine::open(&dir, EngineConfig::default()) })?;
+            forward_events(app, &engine);
+            let server_url = std::env::var("ORDERA_SERVER_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+            let idle_seconds = setting(kind, "IDLE_SECONDS").and_then(|s| s.parse().ok()).unwrap_or(90);
+            app.manage(Shell { engine, kind, version, server_url, idle_seconds });
+            if setting(kind, "FULLSCREEN").is_some_and(|v| v == "1") {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.set_fullscreen(true);
+                }
+            }
+            Ok(())
+        })
+        .register_uri_scheme_protocol("ordera-image", |context, request| {
+            let shell = context.app_handle().state::<Shell>();
+            image_response(&shell.engine, request.uri())
+        })
+        .invoke_handler(handler)
+        .build(context)
+        .unwrap_or_else(|error| panic!("the {} app failed to start: {error}", kind.as_str()))
+        .run(|_, event| {
+            if let tauri::RunEvent::Exit = event {
+                ordera_client::telemetry::flush();
+            }
+        });
+}
