@@ -1,6 +1,7 @@
 //! The shared components: buttons, badges, cards, the connection pill, a dialog and a toast.
 
 use ordera_protocol::device::{ConnectionState, SyncStatus};
+use ordera_protocol::ipc;
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -163,13 +164,6 @@ pub fn toast(props: &ToastProps) -> Html {
 }
 
 /// The `pair` command every app shell has: its arguments, named as Tauri expects them (camelCase).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PairArgs<'a> {
-    server_url: &'a str,
-    code: &'a str,
-}
-
 #[derive(Properties, PartialEq)]
 pub struct PairScreenProps {
     /// "Set up this kiosk".
@@ -206,7 +200,7 @@ pub fn pair_screen(props: &PairScreenProps) -> Html {
             let (on_paired, on_error) = (on_paired.clone(), on_error.clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match crate::call::<_, ()>("pair", &PairArgs { server_url: &server_url, code: &code }).await {
+                match crate::invoke::<ipc::Pair>(&ipc::PairArgs { server_url, code }).await {
                     Ok(()) => on_paired.emit(()),
                     Err(error) => on_error.emit(error.message),
                 }
@@ -238,5 +232,25 @@ pub fn pair_screen(props: &PairScreenProps) -> Html {
                 <Button id="pair" onclick={pair} disabled={!ready}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
             </div>
         </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TopBarProps {
+    /// The restaurant's name, or the app's until the menu says it.
+    pub title: AttrValue,
+    /// What the app keeps in the corner: at least the connection pill.
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// The bar across the top of every app's screen: who this is (`#restaurant-name`) and the app's corner.
+#[function_component(TopBar)]
+pub fn top_bar(props: &TopBarProps) -> Html {
+    html! {
+        <header class="topbar">
+            <h1 id="restaurant-name">{ props.title.clone() }</h1>
+            { props.children.clone() }
+        </header>
     }
 }
