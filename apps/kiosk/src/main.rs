@@ -2,6 +2,9 @@
 //! shell's engine keeps the menu and sends orders, online or not.
 
 mod app;
+mod hooks;
+mod screens;
+mod state;
 
 fn main() {
     ordera_ui::theme::install();
