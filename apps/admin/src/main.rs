@@ -2,6 +2,9 @@
 //! engine keeps the restaurant's state in step with the server, online or not.
 
 mod app;
+mod hooks;
+mod screens;
+mod state;
 
 fn main() {
     ordera_ui::theme::install();

@@ -1,0 +1,41 @@
+//! The admin app's screens, one a file: pair, and the board's two tabs, needs attention and today's
+//! orders. Each draws the store and dispatches actions; the shell is the hooks' business.
+
+mod attention;
+mod orders;
+mod pair;
+
+pub use attention::Attention;
+pub use orders::Orders;
+pub use pair::Pair;
+
+use chrono::{DateTime, Utc};
+use yew::prelude::*;
+
+use crate::state::State;
+
+#[derive(Properties, PartialEq)]
+pub struct ScreenProps {
+    pub state: UseReducerHandle<State>,
+}
+
+/// "14:32", in the device's local time (the browser knows the tablet's time zone).
+fn clock(at: &DateTime<Utc>) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// What an empty list says before the first sync: not "nothing", but that the app does not know yet, and why.
+fn not_in_step(state: &State, id: &'static str) -> Html {
+    html! {
+        <div class="empty" {id}>
+            <strong>{ "Not in step with the server yet" }</strong>
+            {
+                match state.sync_problem() {
+                    Some(error) => format!("The last attempt failed ({error}); the app keeps trying."),
+                    None => "The list appears as soon as the app reaches the server.".to_owned(),
+                }
+            }
+        </div>
+    }
+}

@@ -1,0 +1,25 @@
+//! The pairing screen of an admin device that has no server yet (or was revoked): ordera-ui's
+//! `PairScreen` with the admin app's words.
+
+use ordera_ui::{act, PairScreen};
+use yew::prelude::*;
+
+use super::ScreenProps;
+use crate::hooks::refresh;
+use crate::state::Action;
+
+#[function_component(Pair)]
+pub fn pair(ScreenProps { state }: &ScreenProps) -> Html {
+    let dispatch = state.dispatcher();
+    let on_paired = Callback::from(move |()| {
+        dispatch.dispatch(Action::Paired);
+        wasm_bindgen_futures::spawn_local(refresh(dispatch.clone()));
+    });
+    let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
+    html! {
+        <PairScreen title="Set up this admin device"
+            hint="Enter the server address and a pairing code for an admin device; a manager can make one for you."
+            server_url={server_url} error={state.error.clone().map(AttrValue::from)}
+            {on_paired} on_error={act(state, Action::PairFailed)} />
+    }
+}
