@@ -136,7 +136,9 @@ pub async fn seed(store: &dyn Store, pairing_ttl: chrono::Duration) -> anyhow::R
     };
     println!("Demo restaurant \"{DEMO_RESTAURANT}\": log in as {DEMO_OWNER_EMAIL} with password {password}");
     let mut codes = Vec::new();
-    for (kind, name) in [(DeviceKind::Kiosk, "Demo kiosk"), (DeviceKind::Kds, "Demo kitchen screen"), (DeviceKind::Admin, "Demo admin")] {
+    for (kind, name) in
+        [(DeviceKind::Kiosk, "Demo kiosk"), (DeviceKind::Kds, "Demo kitchen screen"), (DeviceKind::Admin, "Demo admin")]
+    {
         let code = crate::auth::new_pairing_code();
         store
             .create_pairing_code(&NewPairingCode {

@@ -1,4 +1,5 @@
-//! Orders over HTTP, and the two commands (place, change status) shared with the sync socket.
+//! Orders over HTTP, and the three commands (place, change status, mark items done) shared with the sync
+//! socket.
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -6,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use ordera_protocol::api::ErrorBody;
 use ordera_protocol::orders::{
-    CommandResult, Order, OrderPage, OrderQuery, Outcome, PlaceOrderRequest, RefusedOrder, RefusedQuery,
-    StatusChangeRequest,
+    CommandResult, ItemsDoneRequest, Order, OrderPage, OrderQuery, Outcome, PlaceOrderRequest, RefusedOrder,
+    RefusedQuery, StatusChangeRequest,
 };
 use ordera_protocol::{Currency, DeviceKind};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::{Auth, ManagerAuth, Principal};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
-use crate::store::OrderFilter;
+use crate::store::{Actor, OrderFilter};
 
 /// The most orders an export or a report reads.
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_csv))
         .routes(routes!(get_order))
         .routes(routes!(change_status))
+        .routes(routes!(mark_items))
         .routes(routes!(refused_orders))
         .routes(routes!(resolve_refusal))
 }
@@ -50,17 +52,21 @@ fn may_settle_refusals(auth: &Auth) -> ApiResult<()> {
     }
 }
 
+/// Who an order's history names for a change made by this caller.
+fn actor(auth: &Auth) -> Actor {
+    match auth.principal {
+        Principal::Device { device_id, .. } => Actor::Device(device_id),
+        Principal::User { user_id, .. } => Actor::User(user_id),
+    }
+}
+
 /// Places an order for a kiosk, an admin device or a signed-in user; kitchen screens only work orders.
 pub async fn place(state: &AppState, auth: &Auth, request: &PlaceOrderRequest) -> ApiResult<CommandResult> {
-    let device_id = match auth.principal {
-        Principal::Device { kind: DeviceKind::Kds, .. } => {
-            return Err(ApiError::Forbidden("kitchen screens cannot place orders"))
-        }
-        Principal::Device { device_id, .. } => Some(device_id),
-        Principal::User { .. } => None,
-    };
+    if let Principal::Device { kind: DeviceKind::Kds, .. } = auth.principal {
+        return Err(ApiError::Forbidden("kitchen screens cannot place orders"));
+    }
     let order = request.validate()?;
-    let result = state.store.place_order(auth.tenant_id, device_id, &order).await?;
+    let result = state.store.place_order(auth.tenant_id, actor(auth), &order).await?;
     if result.outcome == Outcome::Applied {
         metrics::counter!(crate::metrics::ORDERS_PLACED).increment(1);
         tracing::info!(tenant = %auth.tenant_id, order = %order.id, "order placed");
@@ -79,7 +85,21 @@ pub async fn set_status(
         return Err(ApiError::Forbidden("kiosks cannot change an order's status"));
     }
     let reason = request.validate()?;
-    state.store.change_status(auth.tenant_id, order_id, request.command_id, request.action, reason).await
+    state.store.change_status(auth.tenant_id, order_id, request.command_id, request.action, reason, actor(auth)).await
+}
+
+/// Marks lines of an order done or not done, for the same callers as status changes.
+pub async fn mark_done(
+    state: &AppState,
+    auth: &Auth,
+    order_id: Uuid,
+    request: &ItemsDoneRequest,
+) -> ApiResult<CommandResult> {
+    if let Principal::Device { kind: DeviceKind::Kiosk, .. } = auth.principal {
+        return Err(ApiError::Forbidden("kiosks cannot mark an order's items"));
+    }
+    let items = request.validate()?;
+    state.store.mark_items(auth.tenant_id, order_id, request.command_id, &items, request.done, actor(auth)).await
 }
 
 /// An HTTP answer for a command: the order (201 when created, 200 otherwise) or 409 with the reason.
@@ -108,7 +128,8 @@ async fn place_order(
 /// stale action changes nothing and returns the order as it is.
 #[utoipa::path(post, path = "/orders/{id}/status", tag = "orders", security(("bearer" = [])),
     request_body = StatusChangeRequest, params(("id" = Uuid, Path, description = "order id")),
-    responses((status = 200, body = Order), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Order), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_status(
     State(state): State<AppState>,
     auth: Auth,
@@ -116,6 +137,29 @@ async fn change_status(
     ApiJson(request): ApiJson<StatusChangeRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<Order>)> {
     command_response(set_status(&state, &auth, id, &request).await?, StatusCode::OK)
+}
+
+/// Mark lines of an order done (`done: false` takes the mark back), by their positions in its `items`. The
+/// order follows: the first line done starts it, the last makes it ready, a mark taken back from a ready order
+/// returns it to preparing. Lines already so, or a repeated `command_id`, change nothing (`unchanged`).
+#[utoipa::path(post, path = "/orders/{id}/items", tag = "orders", security(("bearer" = [])),
+    request_body = ItemsDoneRequest, params(("id" = Uuid, Path, description = "order id")),
+    responses((status = 200, body = CommandResult, description = "applied, or unchanged"),
+        (status = 403, body = ErrorBody, description = "kiosks do not work orders"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "no such line, or the order is no longer in the kitchen"),
+        (status = 422, body = ErrorBody)))]
+async fn mark_items(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<ItemsDoneRequest>,
+) -> ApiResult<ApiJson<CommandResult>> {
+    let result = mark_done(&state, &auth, id, &request).await?;
+    match result.outcome {
+        Outcome::Rejected => Err(ApiError::Conflict(result.reason.unwrap_or_else(|| "the command was refused".into()))),
+        Outcome::Applied | Outcome::Unchanged => Ok(ApiJson(result)),
+    }
 }
 
 /// Orders a device saved that the server later refused for good (sold out meanwhile): the open ones,

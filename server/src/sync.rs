@@ -29,13 +29,16 @@ use crate::auth::{authenticate, Auth, Principal};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::hub::Frame;
 use crate::state::{AppState, Phase};
-use crate::store::SnapshotScope;
+use crate::store::{now, PositionReport, SnapshotScope};
 use crate::{hub, metrics, orders};
 
 /// The largest client message accepted; commands are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Events per replay page.
 pub const REPLAY_PAGE: i64 = 500;
+/// A socket writes what its device reports with its pings (log position, waiting changes) at most this
+/// often; clients ping every few seconds, and a manager's device list needs no more than this.
+pub const POSITION_REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(snapshot)).routes(routes!(ws))
@@ -143,7 +146,15 @@ async fn session(state: AppState, socket: WebSocket) {
         }
         let _ = timeout(Duration::from_secs(5), sink.close()).await;
     });
-    let mut session = Session { state, queue: queue.clone(), last: 0, auth: None, token: String::new() };
+    let mut session = Session {
+        state,
+        queue: queue.clone(),
+        last: 0,
+        auth: None,
+        token: String::new(),
+        reported_at: None,
+        unreported: None,
+    };
     let closing = tokio::select! {
         closing = session.run(&mut stream) => closing,
         // The writer ends when the client is gone; then there is nobody to serve.
@@ -156,6 +167,9 @@ async fn session(state: AppState, socket: WebSocket) {
             let _ = urgent_close.send(frame);
         }
     }
+    // The device's last word, when the throttle held it back: the list then shows where it stopped. Bounded,
+    // so that a database gone away cannot hold a closing session (and a stopping server) up.
+    let _ = timeout(Duration::from_secs(2), session.flush_report()).await;
     drop(session);
     drop(queue);
     if timeout(Duration::from_secs(10), writer).await.is_err() {
@@ -170,6 +184,9 @@ struct Session {
     last: i64,
     auth: Option<Auth>,
     token: String,
+    /// When this socket last wrote its device's report, and the newest report not written yet.
+    reported_at: Option<Instant>,
+    unreported: Option<PositionReport>,
 }
 
 enum Incoming {
@@ -398,14 +415,34 @@ impl Session {
         Ok(())
     }
 
+    /// Writes the newest report not written yet, for a device's socket. A failure is logged and forgotten:
+    /// the next ping brings a newer one.
+    async fn flush_report(&mut self) {
+        let Some(report) = self.unreported.take() else { return };
+        let Some(Auth { tenant_id, principal: Principal::Device { device_id, .. } }) = self.auth else { return };
+        self.reported_at = Some(Instant::now());
+        if let Err(error) = self.state.store.report_position(tenant_id, device_id, &report).await {
+            tracing::warn!(error = %error, "keeping a device's reported position failed");
+        }
+    }
+
     async fn handle(&mut self, message: ClientMessage) -> Result<(), Closing> {
         let auth = self.auth.expect("authenticated before commands");
         let (command_id, result) = match message {
-            ClientMessage::Ping { nonce, outbox } => {
+            ClientMessage::Ping { nonce, outbox, position } => {
                 if let Some(outbox) = outbox {
                     ::metrics::histogram!(metrics::DEVICE_OUTBOX).record(outbox as f64);
                 }
-                return self.send(&ServerMessage::Pong { nonce });
+                // Answered first: the report's write must not delay the client's liveness check.
+                self.send(&ServerMessage::Pong { nonce })?;
+                if position.is_some() || outbox.is_some() {
+                    let outbox = outbox.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+                    self.unreported = Some(PositionReport { position, outbox, at: now() });
+                    if self.reported_at.is_none_or(|at| at.elapsed() >= POSITION_REPORT_INTERVAL) {
+                        self.flush_report().await;
+                    }
+                }
+                return Ok(());
             }
             ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
             ClientMessage::PlaceOrder { command_id, order } => {
@@ -413,6 +450,9 @@ impl Session {
             }
             ClientMessage::ChangeStatus { order_id, change } => {
                 (change.command_id, orders::set_status(&self.state, &auth, order_id, &change).await)
+            }
+            ClientMessage::MarkItems { order_id, change } => {
+                (change.command_id, orders::mark_done(&self.state, &auth, order_id, &change).await)
             }
         };
         let result = match result {

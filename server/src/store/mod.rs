@@ -10,7 +10,9 @@ use ordera_protocol::api::{
     Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant,
     TenantChanges, User, UserChanges,
 };
-use ordera_protocol::orders::{CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction};
+use ordera_protocol::orders::{
+    CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, StatusStep,
+};
 use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
 use ordera_protocol::{Allergen, DeviceKind, OrderStatus, OrderType, Role};
 use sqlx::types::Json;
@@ -76,8 +78,12 @@ pub trait Store: Send + Sync + 'static {
     async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()>;
     /// Redeems an unexpired, unused code once; `None` when there is no such code.
     async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>>;
+    /// The restaurant's devices, each with how far behind the log's head it was at its last report.
     async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>>;
     async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()>;
+    /// Keeps what a device reported with its ping (the log position it has applied, its waiting changes).
+    /// Not an event: a manager reads it with the device list.
+    async fn report_position(&self, tenant_id: Uuid, device_id: Uuid, report: &PositionReport) -> ApiResult<()>;
     async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device>;
 
     // Menu
@@ -98,9 +104,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Orders
     /// Places an order once: a repeated id returns the original (`Unchanged`); an unknown or sold-out
-    /// product rejects it and changes nothing.
-    async fn place_order(&self, tenant_id: Uuid, device_id: Option<Uuid>, order: &NewOrder)
-        -> ApiResult<CommandResult>;
+    /// product rejects it and changes nothing. A device that places it is the order's device.
+    async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult>;
     /// Applies a status action once per `command_id`; a repeated id returns the recorded result.
     async fn change_status(
         &self,
@@ -109,6 +114,19 @@ pub trait Store: Send + Sync + 'static {
         command_id: Uuid,
         action: StatusAction,
         reason: Option<String>,
+        actor: Actor,
+    ) -> ApiResult<CommandResult>;
+    /// Marks lines (by position, sorted and without repeats) done or not done, once per `command_id` as
+    /// status changes are. The order follows its lines: the first line done starts it, every line done makes
+    /// it ready, and a mark taken back from a ready order takes it back to preparing.
+    async fn mark_items(
+        &self,
+        tenant_id: Uuid,
+        order_id: Uuid,
+        command_id: Uuid,
+        items: &[usize],
+        done: bool,
+        actor: Actor,
     ) -> ApiResult<CommandResult>;
     async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order>;
     /// Orders devices saved that were refused for good: the open ones, oldest first, or (`all`) the newest
@@ -191,6 +209,33 @@ pub struct NewDevice {
     pub token_hash: Vec<u8>,
 }
 
+/// Who made a change to an order, for its history. The store records the device's or the person's name
+/// as it is at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Device(Uuid),
+    User(Uuid),
+}
+
+impl Actor {
+    pub fn device_id(self) -> Option<Uuid> {
+        match self {
+            Actor::Device(id) => Some(id),
+            Actor::User(_) => None,
+        }
+    }
+}
+
+/// What a device said with its ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PositionReport {
+    /// The log position it has applied up to.
+    pub position: Option<i64>,
+    /// How many changes it has waiting to be sent.
+    pub outbox: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
 pub struct NewImage {
     pub id: Uuid,
     pub width: u32,
@@ -236,6 +281,8 @@ struct TenantRow {
     timezone: String,
     currency: String,
     created_at: DateTime<Utc>,
+    kitchen_warn_minutes: i64,
+    kitchen_late_minutes: i64,
 }
 
 impl From<TenantRow> for Tenant {
@@ -246,6 +293,8 @@ impl From<TenantRow> for Tenant {
             timezone: row.timezone,
             currency: row.currency,
             created_at: row.created_at,
+            kitchen_warn_minutes: row.kitchen_warn_minutes,
+            kitchen_late_minutes: row.kitchen_late_minutes,
         }
     }
 }
@@ -284,9 +333,13 @@ struct DeviceRow {
     created_at: DateTime<Utc>,
     last_seen_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    position: Option<i64>,
+    position_at: Option<DateTime<Utc>>,
+    outbox: Option<i64>,
 }
 
 impl DeviceRow {
+    /// The device; `behind` is filled in only where the log's head is at hand (the device list).
     fn into_device(self) -> ApiResult<Device> {
         let kind = self.kind.parse().map_err(|_| corrupt("device kind", &self.kind))?;
         Ok(Device {
@@ -296,6 +349,10 @@ impl DeviceRow {
             created_at: self.created_at,
             last_seen_at: self.last_seen_at,
             revoked_at: self.revoked_at,
+            position: self.position,
+            position_at: self.position_at,
+            behind: None,
+            outbox: self.outbox,
         })
     }
 }
@@ -373,6 +430,7 @@ struct OrderRow {
     cancelled_at: Option<DateTime<Utc>>,
     cancel_reason: Option<String>,
     updated_at: DateTime<Utc>,
+    history: Json<Vec<StatusStep>>,
 }
 
 impl OrderRow {
@@ -394,6 +452,7 @@ impl OrderRow {
             cancelled_at: self.cancelled_at,
             cancel_reason: self.cancel_reason,
             updated_at: self.updated_at,
+            history: self.history.0,
         })
     }
 }

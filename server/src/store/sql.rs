@@ -10,11 +10,13 @@
 //! [`Store`]: super::Store
 
 pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, name, role, active, created_at, password_hash";
-pub(super) const DEVICE_COLUMNS: &str = "id, name, kind, created_at, last_seen_at, revoked_at";
+pub(super) const DEVICE_COLUMNS: &str =
+    "id, name, kind, created_at, last_seen_at, revoked_at, position, position_at, outbox";
 pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
-pub(super) const TENANT_COLUMNS: &str = "id, name, timezone, currency, created_at";
+pub(super) const TENANT_COLUMNS: &str =
+    "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes";
 pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
-     placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at";
+     placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at, history";
 pub(super) const REFUSED_COLUMNS: &str =
     "id, device_id, device_name, reason, order_type, items, note, refused_at, resolved_at";
 pub(super) const PRODUCT_SELECT: &str = "SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, \
@@ -32,7 +34,8 @@ macro_rules! sql_store {
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
             use ordera_protocol::orders::{
-                CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, Transition,
+                CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, StatusStep,
+                Transition,
             };
             use ordera_protocol::sync::{Cursor, Snapshot};
             use ordera_protocol::{FieldErrors, Money, OrderStatus, Role};
@@ -48,6 +51,7 @@ macro_rules! sql_store {
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
                 TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, SnapshotScope, like_pattern,
+                Actor, PositionReport,
             };
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -228,6 +232,95 @@ macro_rules! sql_store {
                     row.map(OrderRow::into_order).transpose()
                 }
 
+                /// A step of an order's history: `status` reached at `at` by `actor`, under the name the
+                /// device or person has now (a screen renamed later keeps its old name in old steps).
+                async fn step(
+                    tx: &mut Tx,
+                    tenant_id: Uuid,
+                    actor: Actor,
+                    status: OrderStatus,
+                    at: DateTime<Utc>,
+                ) -> ApiResult<StatusStep> {
+                    let (device_id, by): (Option<Uuid>, Option<String>) = match actor {
+                        Actor::Device(id) => {
+                            let name = sqlx::query_scalar("SELECT name FROM devices WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(id)
+                                .fetch_optional(&mut **tx)
+                                .await?;
+                            (Some(id), name)
+                        }
+                        Actor::User(id) => {
+                            let name = sqlx::query_scalar("SELECT name FROM users WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(id)
+                                .fetch_optional(&mut **tx)
+                                .await?;
+                            (None, name)
+                        }
+                    };
+                    Ok(StatusStep { status, at, device_id, by })
+                }
+
+                /// Moves `order` to `next`: stamps the status's time and adds `step` (made at the same
+                /// moment) to its history. Callers hold the restaurant's lock, so `order` is the latest.
+                /// Only an item taken back moves a ready order back to preparing: it was not ready, so its
+                /// ready time goes; the first preparing time stays, as the start of the work.
+                async fn move_order(
+                    tx: &mut Tx,
+                    tenant_id: Uuid,
+                    order: &Order,
+                    next: OrderStatus,
+                    reason: Option<&str>,
+                    step: StatusStep,
+                ) -> ApiResult<()> {
+                    let at = step.at;
+                    let mut history = order.history.clone();
+                    history.push(step);
+                    sqlx::query(
+                        "UPDATE orders SET status = $3, updated_at = $4, \
+                         preparing_at = CASE WHEN $3 = 'preparing' THEN COALESCE(preparing_at, $4) ELSE preparing_at END, \
+                         ready_at = CASE WHEN $3 = 'ready' THEN COALESCE(ready_at, $4) WHEN $3 = 'preparing' THEN NULL ELSE ready_at END, \
+                         completed_at = CASE WHEN $3 = 'completed' THEN $4 WHEN $3 = 'ready' THEN NULL ELSE completed_at END, \
+                         cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END, \
+                         cancel_reason = CASE WHEN $3 = 'cancelled' THEN $5 ELSE cancel_reason END, \
+                         history = $6 \
+                         WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(order.id)
+                    .bind(next.as_str())
+                    .bind(at)
+                    .bind(reason)
+                    .bind(Json(&history))
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                }
+
+                /// The result recorded for a command already applied, if any.
+                async fn recorded(tx: &mut Tx, tenant_id: Uuid, command_id: Uuid) -> ApiResult<Option<CommandResult>> {
+                    let recorded: Option<Json<CommandResult>> =
+                        sqlx::query_scalar("SELECT result FROM commands WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(command_id)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    Ok(recorded.map(|Json(result)| result))
+                }
+
+                /// Records a command's result in the transaction that applied it, so a retry gets exactly this back.
+                async fn record(tx: &mut Tx, tenant_id: Uuid, command_id: Uuid, result: &CommandResult) -> ApiResult<()> {
+                    sqlx::query("INSERT INTO commands (tenant_id, id, result, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(tenant_id)
+                        .bind(command_id)
+                        .bind(Json(result))
+                        .bind(now())
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                }
+
                 fn time_zone(tenant: &Tenant) -> ApiResult<chrono_tz::Tz> {
                     tenant.timezone.parse().map_err(|_| {
                         ApiError::Internal(anyhow::anyhow!("stored time zone {:?} is not valid", tenant.timezone))
@@ -333,12 +426,31 @@ macro_rules! sql_store {
                 async fn update_tenant(&self, tenant_id: Uuid, changes: &TenantChanges) -> ApiResult<Tenant> {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    sqlx::query("UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone) WHERE id = $1")
-                        .bind(tenant_id)
-                        .bind(changes.name.as_ref().map(|n| n.as_str()))
-                        .bind(changes.timezone.map(|t| t.name()))
-                        .execute(&mut *tx)
-                        .await?;
+                    // The kitchen's thresholds are checked as they will be stored, under the restaurant's
+                    // lock: two managers changing one each cannot together put the warning past late.
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    let current = Self::tenant_in(&mut tx, tenant_id).await?;
+                    let warn = changes.kitchen_warn_minutes.unwrap_or(current.kitchen_warn_minutes);
+                    let late = changes.kitchen_late_minutes.unwrap_or(current.kitchen_late_minutes);
+                    if warn >= late {
+                        let message =
+                            format!("a ticket must show as a warning ({warn} min) before it is late ({late} min)");
+                        let mut errors = FieldErrors::new();
+                        errors.add("kitchen_warn_minutes", message.clone());
+                        errors.add("kitchen_late_minutes", message);
+                        return Err(ApiError::invalid(errors));
+                    }
+                    sqlx::query(
+                        "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
+                         kitchen_warn_minutes = $4, kitchen_late_minutes = $5 WHERE id = $1",
+                    )
+                    .bind(tenant_id)
+                    .bind(changes.name.as_ref().map(|n| n.as_str()))
+                    .bind(changes.timezone.map(|t| t.name()))
+                    .bind(warn)
+                    .bind(late)
+                    .execute(&mut *tx)
+                    .await?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::TenantUpdated { tenant: tenant.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
@@ -558,13 +670,48 @@ macro_rules! sql_store {
 
                 async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>> {
                     let mut tx = self.scoped_read(tenant_id).await?;
+                    let head: i64 = sqlx::query_scalar("SELECT last_seq FROM tenants WHERE id = $1")
+                        .bind(tenant_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(ApiError::NotFound("restaurant"))?;
                     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
                         "SELECT {DEVICE_COLUMNS} FROM devices WHERE tenant_id = $1 ORDER BY created_at, id"
                     ))
                     .bind(tenant_id)
                     .fetch_all(&mut *tx)
                     .await?;
-                    rows.into_iter().map(DeviceRow::into_device).collect()
+                    rows.into_iter()
+                        .map(|row| {
+                            let mut device = row.into_device()?;
+                            // A position past the head (a log reset since) is not "ahead": it is caught up.
+                            device.behind = device.position.map(|position| (head - position).max(0));
+                            Ok(device)
+                        })
+                        .collect()
+                }
+
+                async fn report_position(
+                    &self,
+                    tenant_id: Uuid,
+                    device_id: Uuid,
+                    report: &PositionReport,
+                ) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    sqlx::query(
+                        "UPDATE devices SET position = COALESCE($3, position), \
+                         position_at = CASE WHEN $3 IS NULL THEN position_at ELSE $5 END, \
+                         outbox = COALESCE($4, outbox) WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant_id)
+                    .bind(device_id)
+                    .bind(report.position)
+                    .bind(report.outbox)
+                    .bind(report.at)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()> {
@@ -880,12 +1027,8 @@ macro_rules! sql_store {
                     Ok(StoredImage { display, thumb, etag })
                 }
 
-                async fn place_order(
-                    &self,
-                    tenant_id: Uuid,
-                    device_id: Option<Uuid>,
-                    order: &NewOrder,
-                ) -> ApiResult<CommandResult> {
+                async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult> {
+                    let device_id = actor.device_id();
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     // The tenant row's lock serialises a restaurant's orders: the duplicate check, the
@@ -946,6 +1089,7 @@ macro_rules! sql_store {
                             quantity: line.quantity,
                             note: line.note.clone(),
                             station: product.station,
+                            done_at: None,
                         };
                         total = total
                             .checked_add(item.line_total())
@@ -956,6 +1100,7 @@ macro_rules! sql_store {
                         Self::adjust_stock(&mut tx, tenant_id, &mut events, *product_id, -quantity).await?;
                     }
                     let placed_at = now();
+                    let history = vec![Self::step(&mut tx, tenant_id, actor, OrderStatus::Placed, placed_at).await?];
                     let business_date = placed_at.with_timezone(&Self::time_zone(&tenant)?).date_naive();
                     let number: i64 = sqlx::query_scalar(
                         "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE tenant_id = $1 AND business_date = $2",
@@ -974,8 +1119,8 @@ macro_rules! sql_store {
                         .to_lowercase();
                     sqlx::query(
                         "INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, \
-                         search_text, total, note, device_id, placed_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                         search_text, total, note, device_id, placed_at, updated_at, history) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
                     )
                     .bind(order.id)
                     .bind(tenant_id)
@@ -989,6 +1134,7 @@ macro_rules! sql_store {
                     .bind(&order.note)
                     .bind(device_id)
                     .bind(placed_at)
+                    .bind(Json(&history))
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| conflict_on_unique(e, "this order id is already in use"))?;
@@ -1008,17 +1154,12 @@ macro_rules! sql_store {
                     command_id: Uuid,
                     action: StatusAction,
                     reason: Option<String>,
+                    actor: Actor,
                 ) -> ApiResult<CommandResult> {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     Self::lock_tenant(&mut tx, tenant_id).await?;
-                    let recorded: Option<Json<CommandResult>> =
-                        sqlx::query_scalar("SELECT result FROM commands WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(command_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some(Json(result)) = recorded {
+                    if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
                         return Ok(result);
                     }
                     let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
@@ -1026,22 +1167,8 @@ macro_rules! sql_store {
                         Transition::Unchanged => CommandResult::unchanged(order),
                         Transition::Rejected(why) => CommandResult::rejected(why, Some(order)),
                         Transition::To(next) => {
-                            sqlx::query(
-                                "UPDATE orders SET status = $3, updated_at = $4, \
-                                 preparing_at = CASE WHEN $3 = 'preparing' THEN COALESCE(preparing_at, $4) ELSE preparing_at END, \
-                                 ready_at = CASE WHEN $3 = 'ready' THEN COALESCE(ready_at, $4) ELSE ready_at END, \
-                                 completed_at = CASE WHEN $3 = 'completed' THEN $4 WHEN $3 = 'ready' THEN NULL ELSE completed_at END, \
-                                 cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END, \
-                                 cancel_reason = CASE WHEN $3 = 'cancelled' THEN $5 ELSE cancel_reason END \
-                                 WHERE tenant_id = $1 AND id = $2",
-                            )
-                            .bind(tenant_id)
-                            .bind(order_id)
-                            .bind(next.as_str())
-                            .bind(now())
-                            .bind(reason)
-                            .execute(&mut *tx)
-                            .await?;
+                            let step = Self::step(&mut tx, tenant_id, actor, next, now()).await?;
+                            Self::move_order(&mut tx, tenant_id, &order, next, reason.as_deref(), step).await?;
                             if next == OrderStatus::Cancelled {
                                 // A cancelled order gives its portions back.
                                 let mut returned: Vec<(Uuid, i64)> = Vec::new();
@@ -1063,13 +1190,79 @@ macro_rules! sql_store {
                             CommandResult::applied(changed)
                         }
                     };
-                    sqlx::query("INSERT INTO commands (tenant_id, id, result, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(tenant_id)
-                        .bind(command_id)
-                        .bind(Json(&result))
-                        .bind(now())
-                        .execute(&mut *tx)
-                        .await?;
+                    Self::record(&mut tx, tenant_id, command_id, &result).await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(result)
+                }
+
+                async fn mark_items(
+                    &self,
+                    tenant_id: Uuid,
+                    order_id: Uuid,
+                    command_id: Uuid,
+                    items: &[usize],
+                    done: bool,
+                    actor: Actor,
+                ) -> ApiResult<CommandResult> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    // The same lock order as every other change: the restaurant's row first.
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
+                        return Ok(result);
+                    }
+                    let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
+                    let result = if let Some(&missing) = items.iter().find(|&&index| index >= order.items.len()) {
+                        let reason = format!(
+                            "this order has no line {missing}: its lines are numbered 0 to {}",
+                            order.items.len().saturating_sub(1)
+                        );
+                        CommandResult::rejected(reason, Some(order))
+                    } else if !order.status.is_active() {
+                        CommandResult::rejected("the order is no longer in the kitchen", Some(order))
+                    } else {
+                        let at = now();
+                        let mut lines = order.items.clone();
+                        let mut marked = false;
+                        for &index in items {
+                            let line = &mut lines[index];
+                            if line.done_at.is_some() != done {
+                                line.done_at = done.then_some(at);
+                                marked = true;
+                            }
+                        }
+                        let all_done = lines.iter().all(|line| line.done_at.is_some());
+                        let next = match order.status {
+                            status if all_done && status.rank() < OrderStatus::Ready.rank() => Some(OrderStatus::Ready),
+                            OrderStatus::Placed if marked && done => Some(OrderStatus::Preparing),
+                            OrderStatus::Ready if marked && !done => Some(OrderStatus::Preparing),
+                            _ => None,
+                        };
+                        if !marked && next.is_none() {
+                            CommandResult::unchanged(order)
+                        } else {
+                            if marked {
+                                sqlx::query("UPDATE orders SET items = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                                    .bind(tenant_id)
+                                    .bind(order_id)
+                                    .bind(Json(&lines))
+                                    .bind(at)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            if let Some(next) = next {
+                                let step = Self::step(&mut tx, tenant_id, actor, next, at).await?;
+                                Self::move_order(&mut tx, tenant_id, &order, next, None, step).await?;
+                            }
+                            let changed = Self::order_in(&mut tx, tenant_id, order_id)
+                                .await?
+                                .ok_or(ApiError::NotFound("order"))?;
+                            Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
+                                .await?;
+                            CommandResult::applied(changed)
+                        }
+                    };
+                    Self::record(&mut tx, tenant_id, command_id, &result).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(result)
                 }

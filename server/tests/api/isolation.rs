@@ -115,6 +115,12 @@ both! {
                 format!("orders/{}/status", a_order.id),
                 Some(json!({"command_id": uuid::Uuid::now_v7(), "action": "cancel", "reason": "mine now"})),
             ),
+            (
+                Method::POST,
+                "/api/v1/orders/{id}/items",
+                format!("orders/{}/items", a_order.id),
+                Some(json!({"command_id": uuid::Uuid::now_v7(), "items": [0]})),
+            ),
             (Method::POST, "/api/v1/orders/refused/{id}/resolve", format!("orders/refused/{a_refused}/resolve"), Some(json!({}))),
         ];
         for (method, _, path, body) in &attempts {

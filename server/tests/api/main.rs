@@ -11,6 +11,7 @@ mod devices;
 mod errors;
 mod images;
 mod isolation;
+mod kitchen;
 mod logs;
 mod migrations;
 mod operations;

@@ -35,7 +35,7 @@ both! {
         let (mut screen, _, _) = crate::ws::SyncClient::connect(app.addr, &kds.token, None, 0).await;
         app.place_order(&kiosk.token, &[(fries.id, 1)]).await;
         screen.events(1).await;
-        screen.send(&ordera_protocol::sync::ClientMessage::Ping { nonce: 7, outbox: Some(3) }).await;
+        screen.send(&ordera_protocol::sync::ClientMessage::Ping { nonce: 7, outbox: Some(3), position: None }).await;
         assert!(matches!(screen.recv().await, ordera_protocol::sync::ServerMessage::Pong { nonce: 7 }));
 
         let response = app.request(Method::GET, "/metrics", None).send().await.unwrap();
@@ -86,7 +86,7 @@ both! {
             "/api/v1/users/{id}", "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair",
             "/api/v1/devices/{id}/revoke", "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder",
             "/api/v1/products", "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}",
-            "/api/v1/menu", "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/status",
+            "/api/v1/menu", "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/status", "/api/v1/orders/{id}/items",
             "/api/v1/orders/export.csv", "/api/v1/orders/refused", "/api/v1/orders/refused/{id}/resolve",
             "/api/v1/reports/summary", "/api/v1/reports/hourly", "/api/v1/reports/top-products",
             "/api/v1/sync/snapshot", "/api/v1/sync/ws",
@@ -193,7 +193,7 @@ async fn the_demo_login_printed_on_start_works() {
     .await
     .expect("the demo login within a minute");
     let password = line.rsplit(' ').next().unwrap().to_owned();
-    // Then fresh pairing codes for the apps: "…: kiosk K7MQ-2XFD, admin 3HJP-QW7C" (log lines may come between).
+    // Then fresh pairing codes for the apps: "…: kiosk K7MQ-2XFD, kds 9RTC-4MNB, admin 3HJP-QW7C" (log lines may come between).
     let codes = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         loop {
             let line = lines.next_line().await.unwrap().expect("the server printed no pairing codes");
@@ -214,7 +214,7 @@ async fn the_demo_login_printed_on_start_works() {
             (kind.to_owned(), code.to_owned())
         })
         .collect();
-    assert_eq!(codes.iter().map(|(kind, _)| kind.as_str()).collect::<Vec<_>>(), ["kiosk", "admin"]);
+    assert_eq!(codes.iter().map(|(kind, _)| kind.as_str()).collect::<Vec<_>>(), ["kiosk", "kds", "admin"]);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let mut session = None;

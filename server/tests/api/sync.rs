@@ -165,7 +165,7 @@ both! {
         client.send_raw("{not json".into()).await;
         assert_eq!(client.expect_close().await.0, close::PROTOCOL);
         let mut client = SyncClient::open(app.addr).await;
-        client.send(&ClientMessage::Ping { nonce: 1, outbox: None }).await;
+        client.send(&ClientMessage::Ping { nonce: 1, outbox: None, position: None }).await;
         assert_eq!(client.expect_close().await.0, close::PROTOCOL);
         // Silence: closed once the hello timeout (1 s in tests) passes.
         let mut silent = SyncClient::open(app.addr).await;
@@ -185,7 +185,7 @@ both! {
         assert!(matches!(kds.recv().await, ServerMessage::Error { .. }));
         kds.send_raw(r#"{"type":"place_order","command_id":"x"}"#.into()).await;
         assert!(matches!(kds.recv().await, ServerMessage::Error { .. }));
-        kds.send(&ClientMessage::Ping { nonce: 42, outbox: Some(3) }).await;
+        kds.send(&ClientMessage::Ping { nonce: 42, outbox: Some(3), position: None }).await;
         assert_eq!(kds.recv().await, ServerMessage::Pong { nonce: 42 });
         // A second hello is a protocol error.
         kds.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: 0 }).await;
@@ -285,7 +285,7 @@ async fn a_silent_screen_is_closed_and_a_pinging_one_stays() {
     let (mut pinging, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
     for nonce in 0..6 {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        pinging.send(&ClientMessage::Ping { nonce, outbox: None }).await;
+        pinging.send(&ClientMessage::Ping { nonce, outbox: None, position: None }).await;
         assert_eq!(pinging.recv().await, ServerMessage::Pong { nonce });
     }
     assert_eq!(silent.expect_close().await.0, close::IDLE);
