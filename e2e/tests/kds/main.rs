@@ -275,9 +275,8 @@ async fn a_station_marks_its_items_for_expo_and_a_cancellation_stays_until_a_coo
     let both = restaurant.order(&[(restaurant.burger, 1, "")], "dine_in").await;
     expo.element(&ticket(&both)).await;
     grill.element(&ticket(&both)).await;
-    let (a, b) =
-        tokio::join!(expo.click(&format!("#bump-{}", both.number)), grill.click(&format!("#bump-{}", both.number)));
-    let _ = (a, b);
+    let bump = format!("#bump-{}", both.number);
+    tokio::join!(expo.click(&bump), grill.click(&bump));
     // Expo starts it, the grill finishes its only line: in whichever order they arrive, it ends ready, and
     // no move happened twice.
     let truth = server_has(&restaurant, &both, OrderStatus::Ready).await;

@@ -112,6 +112,9 @@ pub enum ClientMessage {
 }
 
 /// What the server sends over `/api/v1/sync/ws`.
+// An ack carries the whole order (with its history), far larger than the other variants; a message is built,
+// serialised and dropped at once, never kept in bulk, so boxing it would buy nothing but noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

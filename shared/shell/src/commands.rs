@@ -20,7 +20,6 @@ macro_rules! named {
         );
     };
 }
-pub(crate) use named;
 
 named!(ipc::Start, start);
 #[tauri::command]

@@ -2,7 +2,8 @@
 //! orders and the refused orders staff settle.
 
 use ordera_protocol::DeviceKind;
-use ordera_shell::commands::{forget, menu, orders, pair, refusals, resolve_refusal, set_status, start, status};
+// A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
+use ordera_shell::commands::*;
 
 pub fn run() {
     ordera_shell::run(

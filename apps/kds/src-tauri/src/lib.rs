@@ -5,7 +5,8 @@
 use ordera_protocol::device::IpcError;
 use ordera_protocol::ipc::{self, Command};
 use ordera_protocol::DeviceKind;
-use ordera_shell::commands::{forget, mark_items, menu, orders, pair, refusals, set_status, start, status};
+// A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
+use ordera_shell::commands::*;
 use ordera_shell::Shell;
 
 type State<'a> = tauri::State<'a, Shell>;

@@ -6,7 +6,8 @@ use ordera_protocol::device::IpcError;
 use ordera_protocol::ipc::{self, Command};
 use ordera_protocol::orders::PlaceOrderRequest;
 use ordera_protocol::DeviceKind;
-use ordera_shell::commands::{menu, order, pair, start, status};
+// A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
+use ordera_shell::commands::*;
 use ordera_shell::Shell;
 
 /// Queues the order durably. Queuing the same id again returns the entry already queued.
