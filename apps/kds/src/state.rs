@@ -239,7 +239,9 @@ impl State {
     /// a cancellation sounds its own alarm, and on a pickup screen a number turning ready chimes. The
     /// first list after start is the board as it stands: no fanfare.
     fn take_orders(&mut self, orders: Vec<Order>) {
-        let first = !self.loaded_orders;
+        // Until the device has caught up once, what arrives is the board as it stands (a freshly paired
+        // screen's first snapshot), not news.
+        let first = !self.loaded_orders || self.status.as_ref().is_none_or(|status| status.last_sync.is_none());
         let mut sound: Option<Sound> = None;
         let flash_until = self.now + Duration::seconds(FLASH_SECONDS);
         for order in &orders {

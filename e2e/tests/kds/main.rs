@@ -165,6 +165,14 @@ async fn size(kds: &AppSession, width: u32, height: u32) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
+/// Screenshots at the two wall-screen sizes the kitchen is judged at, back at 1280×800 after.
+async fn shoot(kds: &AppSession, dir: &std::path::Path, name: &str) {
+    kds.screenshot(dir, &format!("{name}-1280")).await;
+    size(kds, 1920, 1080).await;
+    kds.screenshot(dir, &format!("{name}-1920")).await;
+    size(kds, 1280, 800).await;
+}
+
 fn steps(order: &Order, status: OrderStatus) -> usize {
     order.history.iter().filter(|step| step.status == status).count()
 }
@@ -191,7 +199,7 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     kds.element(&ticket(&second)).await;
     assert!(sounds(&kds).await.contains("new-ticket"), "a new ticket sounds");
     assert!(kds.text(&ticket(&second)).await.contains("TAKE AWAY"));
-    kds.screenshot(&shots, "expo-1280").await;
+    shoot(&kds, &shots, "expo").await;
 
     // By touch: start, ready, undo, ready again, served.
     kds.click(&format!("#bump-{}", first.number)).await;
@@ -216,7 +224,7 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     press(&kds, "r").await;
     let row = kds.text(&format!("#recall-{}", first.number)).await;
     assert!(row.contains("Test kds"), "who served it: {row:?}");
-    kds.screenshot(&shots, "recall-1280").await;
+    shoot(&kds, &shots, "recall").await;
     kds.click(&format!("#recall-button-{}", first.number)).await;
     shows_status(&kds, &first, OrderStatus::Ready).await;
     server_has(&restaurant, &first, OrderStatus::Ready).await;
@@ -251,7 +259,7 @@ async fn a_station_marks_its_items_for_expo_and_a_cancellation_stays_until_a_coo
     // The grill sees only its own line; the fries are not its business.
     let card = grill.text(&ticket(&order)).await;
     assert!(card.contains("Smash Burger") && !card.contains("Fries"), "{card:?}");
-    grill.screenshot(&shots, "station-grill-1280").await;
+    shoot(&grill, &shots, "station-grill").await;
     // Done on the grill: the line is marked on the server and expo shows the grill done.
     grill.click(&format!("#bump-{}", order.number)).await;
     grill.gone(&ticket(&order)).await;
@@ -265,7 +273,7 @@ async fn a_station_marks_its_items_for_expo_and_a_cancellation_stays_until_a_coo
     assert!(note.contains("CANCELLED") && note.contains("customer left"), "{note:?}");
     grill.element(&format!("#cancelled-{}", doomed.number)).await;
     assert!(sounds(&expo).await.contains("cancelled"), "a cancellation sounds");
-    expo.screenshot(&shots, "cancelled-1280").await;
+    shoot(&expo, &shots, "cancelled").await;
     expo.click(&format!("#ack-{}", doomed.number)).await;
     expo.gone(&ticket(&doomed)).await;
     // Acknowledged on one screen only: the grill's cook has not seen it yet.
@@ -305,7 +313,7 @@ async fn a_bump_made_offline_is_applied_once_and_the_board_catches_up_after_a_se
     kds.click(&format!("#bump-{}", first.number)).await;
     shows_status(&kds, &first, OrderStatus::Preparing).await;
     kds.text_until("#live-pending", "one waiting", |t| t.starts_with("1 waiting")).await;
-    kds.screenshot(&shots, "offline-1280").await;
+    shoot(&kds, &shots, "offline").await;
 
     // The server restarts meanwhile and takes an order the screen has not seen.
     restaurant.kill_server();

@@ -56,7 +56,7 @@ pub fn board(props: &BoardProps) -> Html {
                 </button>
                 <button class="btn btn-secondary" id="toggle-sound" onclick={toggle_mute}
                     aria-label={if state.settings.muted { "Sound is off: turn it on" } else { "Sound is on: turn it off" }}>
-                    { if state.settings.muted { "🔇 Muted" } else { "🔊 Sound" } }
+                    { if state.settings.muted { "Sound off" } else { "Sound on" } }
                 </button>
                 <button class="btn btn-secondary" id="test-sound" onclick={dispatch(|| Action::Play(Sound::Test))}>
                     { "Test" }

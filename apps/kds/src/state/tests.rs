@@ -42,6 +42,19 @@ fn order(number: i64, placed: i64, status: OrderStatus, items: Vec<OrderItem>) -
     }
 }
 
+fn synced() -> SyncStatus {
+    SyncStatus {
+        connection: ConnectionState::Online,
+        last_sync: Some(at(0)),
+        pending: 0,
+        rejected: 0,
+        last_error: None,
+        last_heard: Some(at(20)),
+        position: Some(10),
+        head: Some(10),
+    }
+}
+
 fn screen(role: ScreenRole, stations: &[&str], orders: Vec<Order>) -> State {
     let mut state = State {
         settings: ScreenSettings {
@@ -50,6 +63,7 @@ fn screen(role: ScreenRole, stations: &[&str], orders: Vec<Order>) -> State {
             ..Default::default()
         },
         now: at(20),
+        status: Some(synced()),
         ..State::default()
     };
     state.take_orders(orders);
@@ -164,6 +178,26 @@ fn a_new_ticket_flashes_and_sounds_but_the_first_board_does_not() {
     muted.settings.muted = true;
     let muted = reduce(muted, Action::Orders(vec![order(3, 5, OrderStatus::Placed, vec![item("Tea", "bar", 1)])]));
     assert!(muted.sound.is_none() && !muted.flashes.is_empty());
+}
+
+#[test]
+fn a_freshly_paired_screens_first_snapshot_is_not_news() {
+    // Paired a moment ago: the cache was empty, then the snapshot brings the day's tickets.
+    let mut state = State { status: Some(SyncStatus { last_sync: None, ..synced() }), ..State::default() };
+    state.settings.role = ScreenRole::Expo;
+    state.take_orders(vec![]);
+    state.take_orders(vec![order(1, 0, OrderStatus::Placed, vec![item("Tea", "bar", 1)])]);
+    assert!(state.sound.is_none() && state.flashes.is_empty(), "no fanfare for the board as it stands");
+    // Once caught up, a new ticket is news.
+    let state = reduce(state, Action::Status(synced()));
+    let state = reduce(
+        state,
+        Action::Orders(vec![
+            order(1, 0, OrderStatus::Placed, vec![item("Tea", "bar", 1)]),
+            order(2, 1, OrderStatus::Placed, vec![item("Tea", "bar", 1)]),
+        ]),
+    );
+    assert_eq!(state.sound.map(|(_, s)| s), Some(Sound::NewTicket));
 }
 
 #[test]
