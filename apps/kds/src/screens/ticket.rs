@@ -95,7 +95,7 @@ pub fn ticket_card(props: &TicketProps) -> Html {
         html! {
             <button class="btn btn-danger ticket-action" id={format!("ack-{number}")}
                 onclick={Callback::from(move |event: MouseEvent| { event.stop_propagation(); commands::acknowledge(&handle, id) })}>
-                { "Seen — remove" }
+                { "Seen" }
             </button>
         }
     } else if bump(ticket, role).is_some() {
