@@ -31,6 +31,9 @@ pub fn pickup_screen(props: &PickupProps) -> Html {
             <div class="pickup-columns">
                 <section class="pickup-column" id="pickup-preparing">
                     <h2>{ "Preparing" }</h2>
+                    if preparing.is_empty() && ready.is_empty() {
+                        <p class="pickup-empty" id="pickup-empty">{ "Your order number will show here" }</p>
+                    }
                     <ul>{ for preparing.iter().map(|n| number(n, "pickup-number")) }</ul>
                 </section>
                 <section class="pickup-column pickup-ready" id="pickup-ready">
