@@ -6,7 +6,8 @@
 //!
 //! - `cluster` runs the production topology as local processes: PostgreSQL, Redis, two server replicas
 //!   and nginx in front, with the demo restaurant.
-//! - `bench` builds release binaries and runs `ordera-bench` against the same services.
+//! - `bench` builds release binaries and runs `ordera-bench` against the same services, then `kds-draw`
+//!   (order → ticket painted on the release kitchen display app).
 //!
 //! Plain `std`, `anyhow` and `ctrlc` only, so that `cargo xtask` builds in seconds on a fresh machine.
 
@@ -251,9 +252,37 @@ fn bench(rest: &[String]) -> Result<()> {
         .args(rest)
         .current_dir(root())
         .status();
+    let measured = check(status, "ordera-bench").and_then(|()| bench_kitchen_display(&postgres, &redis));
     drop(redis);
     drop(postgres);
-    check(status, "ordera-bench")
+    measured
+}
+
+/// The kitchen display's rows: the release app in a real webview (its own Xvfb, over tauri-driver), as
+/// `cargo xtask run` builds it, with `kds-draw` posting orders and reading when each ticket was painted.
+fn bench_kitchen_display(postgres: &services::Postgres, redis: &services::Redis) -> Result<()> {
+    step("kitchen display: the release app and its measuring tool");
+    apps::setup()?;
+    apps::build_uis(true)?;
+    check(
+        cargo().args(["build", "--release", "-p", "ordera-kds", "--features", "custom-protocol"]).status(),
+        "cargo build of the kitchen display",
+    )?;
+    check(
+        cargo().args(["build", "--release", "-p", "ordera-e2e", "--features", "ui", "--bin", "kds-draw"]).status(),
+        "cargo build of kds-draw",
+    )?;
+    let release = target_dir().join("release");
+    step("measuring the kitchen display (a few minutes)");
+    let status = Command::new(release.join("kds-draw"))
+        .arg("--server-bin")
+        .arg(release.join("ordera-server"))
+        .arg("--kds-bin")
+        .arg(release.join("ordera-kds"))
+        .args(["--admin-url", postgres.admin_url(), "--redis-url", &redis.url()])
+        .current_dir(root())
+        .status();
+    check(status, "kds-draw")
 }
 
 #[cfg(test)]

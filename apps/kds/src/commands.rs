@@ -82,3 +82,14 @@ pub fn save_settings(state: &Handle, settings: ScreenSettings) {
         }
     });
 }
+
+/// Forgets this screen's pairing; what it queued offline stays, to be sent once it is paired again.
+pub fn forget(state: &Handle) {
+    let dispatch = state.dispatcher();
+    wasm_bindgen_futures::spawn_local(async move {
+        match invoke::<ipc::Forget>(&ipc::NoArgs {}).await {
+            Ok(()) => dispatch.dispatch(Action::Forgotten),
+            Err(error) => dispatch.dispatch(Action::Error(Some(error.message))),
+        }
+    });
+}

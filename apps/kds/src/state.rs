@@ -138,6 +138,8 @@ pub enum Action {
         acknowledged: Vec<Uuid>,
     },
     Paired,
+    /// The screen forgot its pairing (to be paired again, perhaps to another restaurant).
+    Forgotten,
     Menu(Menu),
     Orders(Vec<Order>),
     Status(SyncStatus),
@@ -180,6 +182,13 @@ impl Reducible for State {
                 state.error = None;
                 if let Some(start) = &mut state.start {
                     start.paired = true;
+                }
+            }
+            Action::Forgotten => {
+                state.phase = Phase::Pair;
+                state.error = None;
+                if let Some(start) = &mut state.start {
+                    start.paired = false;
                 }
             }
             Action::Menu(menu) => state.menu = Some(menu),
@@ -490,8 +499,9 @@ pub fn stations(menu: Option<&Menu>) -> Vec<String> {
 }
 
 /// What bumping a ticket sends, with how to undo it, for a screen of `role`. A station marks its own lines
-/// done (undo: take the marks back); expo and pickup move the ticket on: placed → preparing, preparing →
-/// every line done (which makes it ready; undo: take those marks back), ready → completed (undo: recall).
+/// done (undo: take the marks back); expo and pickup move the ticket on: placed → preparing (undo: requeue),
+/// preparing → every line done (which makes it ready; undo: take those marks back), ready → completed (undo:
+/// recall).
 pub fn bump(ticket: &Ticket<'_>, role: ScreenRole) -> Option<(KitchenCommand, Option<KitchenCommand>, String)> {
     let order = ticket.order;
     let order_id = order.id;
@@ -511,9 +521,11 @@ pub fn bump(ticket: &Ticket<'_>, role: ScreenRole) -> Option<(KitchenCommand, Op
     }
     let all: Vec<(usize, &OrderItem)> = order.items.iter().enumerate().collect();
     match order.status {
-        OrderStatus::Placed => {
-            Some((KitchenCommand::Status { order_id, action: StatusAction::Start }, None, "started".into()))
-        }
+        OrderStatus::Placed => Some((
+            KitchenCommand::Status { order_id, action: StatusAction::Start },
+            Some(KitchenCommand::Status { order_id, action: StatusAction::Requeue }),
+            "started".into(),
+        )),
         OrderStatus::Preparing => {
             let items = undone(&all);
             if items.is_empty() {
@@ -577,6 +589,14 @@ pub fn liveness(status: Option<&SyncStatus>, now: DateTime<Utc>) -> Liveness {
             Liveness::Offline { since: status.last_heard.or(status.last_sync) }
         }
     }
+}
+
+/// How many changes of the restaurant's log a screen that is catching up still has to apply, when it
+/// knows: the server told it the head, and it knows where it is. Offline, nobody can count what was missed.
+pub fn changes_to_go(status: Option<&SyncStatus>) -> Option<i64> {
+    let status = status?;
+    let to_go = status.head? - status.position?;
+    (to_go > 0).then_some(to_go)
 }
 
 /// The pickup screen's two columns of ticket numbers, each in the order the orders were placed.

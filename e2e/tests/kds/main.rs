@@ -178,7 +178,7 @@ fn steps(order: &Order, status: OrderStatus) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoes_and_recalls() {
+async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoes_each_bump_and_recalls() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let shots = shots();
     let restaurant = Restaurant::open().await;
@@ -201,9 +201,14 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     assert!(kds.text(&ticket(&second)).await.contains("TAKE AWAY"));
     shoot(&kds, &shots, "expo").await;
 
-    // By touch: start, ready, undo, ready again, served.
+    // By touch: start, undo the start, start again, ready, undo, ready again, served.
     kds.click(&format!("#bump-{}", first.number)).await;
     shows_status(&kds, &first, OrderStatus::Preparing).await;
+    server_has(&restaurant, &first, OrderStatus::Preparing).await;
+    kds.click("#undo-button").await;
+    shows_status(&kds, &first, OrderStatus::Placed).await;
+    server_has(&restaurant, &first, OrderStatus::Placed).await;
+    kds.click(&format!("#bump-{}", first.number)).await;
     server_has(&restaurant, &first, OrderStatus::Preparing).await;
     kds.click(&format!("#bump-{}", first.number)).await;
     shows_status(&kds, &first, OrderStatus::Ready).await;

@@ -265,7 +265,9 @@ macro_rules! sql_store {
                 /// Moves `order` to `next`: stamps the status's time and adds `step` (made at the same
                 /// moment) to its history. Callers hold the restaurant's lock, so `order` is the latest.
                 /// Only an item taken back moves a ready order back to preparing: it was not ready, so its
-                /// ready time goes; the first preparing time stays, as the start of the work.
+                /// ready time goes; the first preparing time stays, as the start of the work. A requeue (a
+                /// start undone) moves preparing back to placed: it was not started, so its preparing
+                /// time goes, and the next start counts as the start of the work.
                 async fn move_order(
                     tx: &mut Tx,
                     tenant_id: Uuid,
@@ -279,7 +281,7 @@ macro_rules! sql_store {
                     history.push(step);
                     sqlx::query(
                         "UPDATE orders SET status = $3, updated_at = $4, \
-                         preparing_at = CASE WHEN $3 = 'preparing' THEN COALESCE(preparing_at, $4) ELSE preparing_at END, \
+                         preparing_at = CASE WHEN $3 = 'preparing' THEN COALESCE(preparing_at, $4) WHEN $3 = 'placed' THEN NULL ELSE preparing_at END, \
                          ready_at = CASE WHEN $3 = 'ready' THEN COALESCE(ready_at, $4) WHEN $3 = 'preparing' THEN NULL ELSE ready_at END, \
                          completed_at = CASE WHEN $3 = 'completed' THEN $4 WHEN $3 = 'ready' THEN NULL ELSE completed_at END, \
                          cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END, \

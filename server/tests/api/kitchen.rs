@@ -129,6 +129,32 @@ both! {
         expect_error(app.patch("tenant", &k.grill.token, &json!({"kitchen_warn_minutes": 2})).await, StatusCode::FORBIDDEN, "forbidden").await;
     }
 
+    async fn a_start_bumped_by_mistake_is_undone_by_a_requeue_and_the_history_says_so(app: TestApp) {
+        let k = kitchen(&app).await;
+        let order = two_lines(&app, &k).await;
+        let started = bump(&app, &k.pass.token, &order, "start").await;
+        assert_eq!(started.status, OrderStatus::Preparing);
+        assert!(started.preparing_at.is_some());
+
+        let requeued = bump(&app, &k.pass.token, &order, "requeue").await;
+        assert_eq!(requeued.status, OrderStatus::Placed);
+        assert!(requeued.preparing_at.is_none(), "it was not started after all");
+        // A second requeue, or one from a stale screen, changes nothing.
+        assert_eq!(bump(&app, &k.grill.token, &order, "requeue").await, requeued);
+
+        let again = bump(&app, &k.pass.token, &order, "start").await;
+        assert!(again.preparing_at.unwrap() > started.preparing_at.unwrap(), "the work starts at the second start");
+        let statuses: Vec<OrderStatus> = again.history.iter().map(|step| step.status).collect();
+        use OrderStatus::*;
+        assert_eq!(statuses, [Placed, Preparing, Placed, Preparing]);
+        assert_eq!(again.history[2].by.as_deref(), Some("Pass screen"), "who took it back");
+
+        // Past preparing, a requeue comes too late and changes nothing.
+        let ready = marked(&app, &k.pass.token, &order, &mark(&[0, 1], true)).await.order.unwrap();
+        assert_eq!(ready.status, Ready);
+        assert_eq!(bump(&app, &k.pass.token, &order, "requeue").await.status, Ready);
+    }
+
     async fn thresholds_out_of_range_or_in_the_wrong_order_are_refused_and_change_nothing(app: TestApp) {
         let k = kitchen(&app).await;
         let before = tenant(&app, &k.restaurant.token).await;

@@ -184,6 +184,8 @@ pub enum StatusAction {
     Cancel,
     /// Brought back from completed to ready (a customer came back, it was handed out by mistake).
     Recall,
+    /// Taken back from preparing to placed: the kitchen's undo of a start bumped by mistake.
+    Requeue,
 }
 
 /// The outcome of applying an action to an order's status.
@@ -233,6 +235,12 @@ impl OrderStatus {
                 Completed => Transition::To(Ready),
                 Placed | Preparing | Ready => Transition::Unchanged,
                 Cancelled => Transition::Rejected("a cancelled order cannot be recalled"),
+            },
+            StatusAction::Requeue => match self {
+                Preparing => Transition::To(Placed),
+                Placed => Transition::Unchanged,
+                // Past preparing, the undo of a start comes too late: the ticket moved on since.
+                Ready | Completed | Cancelled => Transition::Unchanged,
             },
         }
     }
@@ -472,6 +480,7 @@ mod tests {
             Just(StatusAction::Complete),
             Just(StatusAction::Cancel),
             Just(StatusAction::Recall),
+            Just(StatusAction::Requeue),
         ]
     }
 
@@ -494,6 +503,8 @@ mod tests {
         assert!(matches!(Ready.apply(StatusAction::Cancel), Transition::Rejected(_)));
         assert_eq!(Cancelled.apply(StatusAction::Complete), Transition::Unchanged);
         assert!(matches!(Cancelled.apply(StatusAction::Recall), Transition::Rejected(_)));
+        assert_eq!(Preparing.apply(StatusAction::Requeue), Transition::To(Placed), "a start undone");
+        assert_eq!(Ready.apply(StatusAction::Requeue), Transition::Unchanged, "too late: it moved on");
     }
 
     #[test]
@@ -528,16 +539,17 @@ mod tests {
             prop_assert_eq!(run(once, &[last]), once);
         }
 
-        /// Without recall, an order only ever moves forward, and once cancelled it stays cancelled.
+        /// Without recall or requeue, an order only ever moves forward, and once cancelled it stays
+        /// cancelled.
         #[test]
-        fn status_never_goes_back_except_by_recall(actions in proptest::collection::vec(action(), 0..30)) {
+        fn status_never_goes_back_except_by_recall_or_requeue(actions in proptest::collection::vec(action(), 0..30)) {
             let mut status = OrderStatus::Placed;
             for action in actions {
                 let before = status;
                 if let Transition::To(next) = status.apply(action) {
                     status = next;
                 }
-                if action != StatusAction::Recall {
+                if !matches!(action, StatusAction::Recall | StatusAction::Requeue) {
                     prop_assert!(status.rank() >= before.rank());
                 }
                 if before == OrderStatus::Cancelled {

@@ -7,7 +7,7 @@ use ordera_protocol::ipc::ScreenRole;
 use yew::prelude::*;
 
 use crate::screens::clock;
-use crate::state::{Liveness, State};
+use crate::state::{changes_to_go, Liveness, State};
 
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
@@ -32,7 +32,11 @@ pub fn header(props: &HeaderProps) -> Html {
     let liveness = state.liveness();
     let (class, label) = match liveness {
         Liveness::Live => ("live-ok", "Live".to_owned()),
-        Liveness::CatchingUp => ("live-catching", "Catching up".to_owned()),
+        Liveness::CatchingUp => match changes_to_go(state.status.as_ref()) {
+            Some(1) => ("live-catching", "Catching up — 1 change to go".to_owned()),
+            Some(n) => ("live-catching", format!("Catching up — {n} changes to go")),
+            None => ("live-catching", "Catching up".to_owned()),
+        },
         Liveness::Offline { since: Some(since) } => ("live-bad", format!("Offline since {}", clock(since))),
         Liveness::Offline { since: None } => ("live-bad", "Offline".to_owned()),
         Liveness::Silent { .. } => ("live-bad", "No word from the server".to_owned()),

@@ -80,6 +80,18 @@ pub fn setup(props: &SetupProps) -> Html {
         let (handle, draft) = (handle.clone(), draft.clone());
         Callback::from(move |_: MouseEvent| commands::save_settings(&handle, (*draft).clone()))
     };
+    // Unpairing asks once: the first tap arms the button, the second unpairs.
+    let unpair_armed = use_state(|| false);
+    let unpair = {
+        let (handle, armed) = (handle.clone(), unpair_armed.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *armed {
+                commands::forget(&handle);
+            } else {
+                armed.set(true);
+            }
+        })
+    };
     let back = (props.state.settings.role != ScreenRole::Unset).then(|| {
         let handle = handle.clone();
         Callback::from(move |_: MouseEvent| handle.dispatch(Action::Settings(handle.settings.clone())))
@@ -117,6 +129,10 @@ pub fn setup(props: &SetupProps) -> Html {
                 <button class="btn btn-secondary" id="setup-test-sound" onclick={test}>{ "Test sound" }</button>
             </section>
             <div class="setup-actions">
+                <button class={classes!("btn", if *unpair_armed { "btn-danger" } else { "btn-secondary" })} id="setup-unpair"
+                    onclick={unpair}>
+                    { if *unpair_armed { "Tap again to unpair this screen" } else { "Unpair this screen" } }
+                </button>
                 if let Some(back) = back { <button class="btn btn-secondary" id="setup-cancel" onclick={back}>{ "Back" }</button> }
                 <button class="btn btn-primary" id="setup-save" onclick={save}>{ "Use this screen" }</button>
             </div>

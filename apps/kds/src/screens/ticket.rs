@@ -8,6 +8,7 @@ use ordera_protocol::ipc::ScreenRole;
 use ordera_protocol::orders::short_reference;
 use ordera_protocol::{Allergen, OrderStatus, OrderType};
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::commands;
@@ -34,8 +35,38 @@ fn bump_label(ticket: &Ticket<'_>, role: ScreenRole) -> &'static str {
     }
 }
 
+/// How many drawn marks the webview keeps before it lets them go: a screen runs for weeks, and a bench reads
+/// a few hundred at a time.
+const DRAWN_MARKS_KEPT: u32 = 1_000;
+
+thread_local! {
+    static DRAWN_MARKS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Leaves a User Timing mark `ordera:drawn:<order id>` when the frame that first shows a ticket is painted:
+/// `cargo xtask bench` reads them to measure the time from the API accepting an order to a cook seeing it,
+/// and the webview's inspector shows them on its timeline.
+fn mark_drawn(order_id: Uuid) {
+    let Some(window) = web_sys::window() else { return };
+    let mark = move || {
+        let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return };
+        DRAWN_MARKS.with(|count| {
+            if count.get() >= DRAWN_MARKS_KEPT {
+                performance.clear_marks();
+                count.set(0);
+            }
+            count.set(count.get() + 1);
+        });
+        let _ = performance.mark(&format!("ordera:drawn:{order_id}"));
+    };
+    // The callback runs as the browser is about to paint the frame holding the new card.
+    let callback = wasm_bindgen::closure::Closure::once_into_js(mark);
+    let _ = window.request_animation_frame(callback.unchecked_ref());
+}
+
 #[function_component(TicketCard)]
 pub fn ticket_card(props: &TicketProps) -> Html {
+    use_effect_with(props.order_id, |order_id| mark_drawn(*order_id));
     let handle = props.state.clone();
     let state = &*props.state;
     let tickets = state.tickets();

@@ -207,7 +207,7 @@ fn bumps_move_tickets_on_and_say_how_to_undo() {
     let id = placed.id;
     let (command, undo, _) = bump(&expo.tickets()[0], ScreenRole::Expo).unwrap();
     assert_eq!(command, KitchenCommand::Status { order_id: id, action: StatusAction::Start });
-    assert!(undo.is_none());
+    assert_eq!(undo, Some(KitchenCommand::Status { order_id: id, action: StatusAction::Requeue }));
 
     let mut preparing = placed.clone();
     preparing.status = OrderStatus::Preparing;
@@ -350,6 +350,7 @@ fn a_first_start_asks_for_pairing_then_a_role() {
         device: None,
         version: "0.1.0".into(),
         idle_seconds: 90,
+        signed_in: None,
     };
     let state = reduce(
         State::default(),
@@ -366,4 +367,23 @@ fn a_first_start_asks_for_pairing_then_a_role() {
         Action::Started { start: StartInfo { paired: true, ..start }, settings: chosen, acknowledged: vec![] },
     );
     assert_eq!(again.phase, Phase::Board, "a paired screen starts straight into its board, also offline");
+}
+
+#[test]
+fn a_screen_catching_up_counts_the_changes_it_still_has_to_apply() {
+    assert_eq!(changes_to_go(Some(&synced())), None, "caught up");
+    let behind = SyncStatus { position: Some(7), head: Some(10), ..synced() };
+    assert_eq!(changes_to_go(Some(&behind)), Some(3));
+    // Before the server said where its log is, or offline, there is nothing honest to count.
+    assert_eq!(changes_to_go(Some(&SyncStatus { head: None, ..behind.clone() })), None);
+    assert_eq!(changes_to_go(None), None);
+}
+
+#[test]
+fn a_screen_that_forgets_its_pairing_goes_back_to_the_pairing_screen() {
+    let mut state = screen(ScreenRole::Expo, &[], vec![]);
+    state.phase = Phase::Setup;
+    let state = reduce(state, Action::Forgotten);
+    assert_eq!(state.phase, Phase::Pair);
+    assert!(state.error.is_none());
 }
