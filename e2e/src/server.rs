@@ -116,19 +116,24 @@ pub struct Owner {
     pub base: String,
     pub token: String,
     pub http: reqwest::Client,
+    /// To sign in with, beside [`PASSWORD`].
+    pub email: String,
 }
+
+/// Every test person's password.
+pub const PASSWORD: &str = "a long enough password";
 
 impl Owner {
     /// Signs up a restaurant at `server` and returns its owner.
     pub async fn sign_up(server: SocketAddr) -> Self {
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         let base = format!("http://{server}/api/v1");
+        let email = format!("{}@example.com", Uuid::now_v7().simple());
         let body = json!({"restaurant_name": "Soho", "timezone": "Europe/London", "currency": "GBP",
-            "owner_name": "Olive", "email": format!("{}@example.com", Uuid::now_v7().simple()),
-            "password": "a long enough password"});
+            "owner_name": "Olive", "email": email, "password": PASSWORD});
         let session: Value =
             http.post(format!("{base}/signup")).json(&body).send().await.unwrap().json().await.unwrap();
-        Self { base, token: session["token"].as_str().expect("a session").to_owned(), http }
+        Self { base, token: session["token"].as_str().expect("a session").to_owned(), http, email }
     }
 
     pub fn at(&self, server: SocketAddr) -> Self {

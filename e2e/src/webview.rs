@@ -193,9 +193,21 @@ impl AppSession {
         self.element(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
+    /// Replaces what the field `css` holds with `text`.
+    pub async fn replace_in(&self, css: &str, text: &str) {
+        let field = self.element(css).await;
+        field.clear().await.unwrap_or_else(|e| panic!("clearing {css}: {e}"));
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
     /// Types `code` into the pairing screen every app shows first (`ordera_ui::PairScreen`) and sends it.
     pub async fn pair_with(&self, code: &str) {
-        self.element("#pair-screen").await;
+        // The admin app opens on signing in a person; a pairing code is its other way in.
+        let first = self.element("#pair-screen, #sign-in").await;
+        if first.attr("id").await.ok().flatten().as_deref() == Some("sign-in") {
+            self.click("#use-pairing-code").await;
+            self.element("#pair-screen").await;
+        }
         self.type_into("#pairing-code", code).await;
         self.click("#pair").await;
     }

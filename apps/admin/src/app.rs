@@ -1,13 +1,14 @@
 //! The admin app's top component: the store, the hook that keeps it in step with the shell, and which
-//! screen shows: pairing, or the board with its two tabs (needs attention, today's orders), under the top
-//! bar and over a passing toast.
+//! screen shows: signing in, pairing with a code, or the board with its tabs (needs attention, today's
+//! orders, and for managers devices and settings), under the top bar and over a passing toast.
 
+use ordera_protocol::ipc::{self, NoArgs};
 use ordera_ui::components::TopBar;
-use ordera_ui::{act, ConnectionPill, Toast};
+use ordera_ui::{act, invoke, ConnectionPill, Toast};
 use yew::prelude::*;
 
 use crate::hooks::use_engine;
-use crate::screens::{Attention, Orders, Pair, ScreenProps};
+use crate::screens::{Attention, Devices, Orders, Pair, ScreenProps, Settings, SignIn};
 use crate::state::{Action, Screen, State, Tab};
 
 #[function_component(App)]
@@ -16,13 +17,34 @@ pub fn app() -> Html {
     use_engine(state.dispatcher());
     let screen = match state.screen {
         Screen::Loading => html! { <div class="center"><p>{ "Starting…" }</p></div> },
+        Screen::SignIn => html! { <SignIn state={state.clone()} /> },
         Screen::Pair => html! { <Pair state={state.clone()} /> },
         Screen::Board => html! { <Board state={state.clone()} /> },
+    };
+    let sign_out = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<ipc::SignOut>(&NoArgs {}).await {
+                    Ok(()) => dispatch.dispatch(Action::SignedOut),
+                    Err(error) => dispatch.dispatch(Action::SignInFailed(error.message)),
+                }
+            });
+        })
     };
     html! {
         <div class="admin">
             <TopBar title={state.restaurant_name().unwrap_or_else(|| "Ordera Admin".into())}>
-                <ConnectionPill status={state.status.clone()} />
+                <div class="corner">
+                    if let Some(person) = state.signed_in.as_ref().filter(|_| state.screen == Screen::Board) {
+                        <span class="person" id="signed-in-as">
+                            { format!("{} · {}", person.user.name, role_label(person.user.role)) }
+                        </span>
+                        <button class="btn btn-secondary" id="sign-out" onclick={sign_out}>{ "Sign out" }</button>
+                    }
+                    <ConnectionPill status={state.status.clone()} />
+                </div>
             </TopBar>
             { screen }
             if let Some(message) = state.toast.clone() {
@@ -46,26 +68,45 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
         }
     };
     let waiting = state.refusals.len();
-    let attention = html! {
-        <>
-            { "Needs attention" }
-            if waiting > 0 {
-                <span class="count" id="attention-count">{ waiting }</span>
-            }
-        </>
+    let label = |tab: Tab| -> (&'static str, Html) {
+        match tab {
+            Tab::Attention => (
+                "tab-attention",
+                html! {
+                    <>
+                        { "Needs attention" }
+                        if waiting > 0 {
+                            <span class="count" id="attention-count">{ waiting }</span>
+                        }
+                    </>
+                },
+            ),
+            Tab::Orders => ("tab-orders", html! { "Today's orders" }),
+            Tab::Devices => ("tab-devices", html! { "Devices" }),
+            Tab::Settings => ("tab-settings", html! { "Settings" }),
+        }
     };
     html! {
         <>
             <nav class="tabs" role="tablist">
-                { tab(Tab::Attention, "tab-attention", attention) }
-                { tab(Tab::Orders, "tab-orders", html! { "Today's orders" }) }
+                { for state.tabs().into_iter().map(|t| { let (id, text) = label(t); tab(t, id, text) }) }
             </nav>
             {
                 match state.tab {
                     Tab::Attention => html! { <Attention state={state.clone()} /> },
                     Tab::Orders => html! { <Orders state={state.clone()} /> },
+                    Tab::Devices => html! { <Devices state={state.clone()} /> },
+                    Tab::Settings => html! { <Settings state={state.clone()} /> },
                 }
             }
         </>
+    }
+}
+
+fn role_label(role: ordera_protocol::Role) -> &'static str {
+    match role {
+        ordera_protocol::Role::Owner => "Owner",
+        ordera_protocol::Role::Manager => "Manager",
+        ordera_protocol::Role::Staff => "Staff",
     }
 }

@@ -6,16 +6,21 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use ordera_protocol::device::{ConnectionState, IpcError, Menu, SyncStatus};
+use chrono::{DateTime, Utc};
+use ordera_protocol::api::Device;
+use ordera_protocol::device::{ConnectionState, IpcError, Menu, SignedIn, SyncStatus};
 use ordera_protocol::ipc::StartInfo;
 use ordera_protocol::orders::{Order, RefusedOrder};
-use ordera_protocol::{OrderStatus, OrderType};
+use ordera_protocol::{DeviceKind, OrderStatus, OrderType};
 use uuid::Uuid;
 use yew::Reducible;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Loading,
+    /// A person signs in with e-mail and password (the usual way in).
+    SignIn,
+    /// A shared back-office computer is paired with a code instead.
     Pair,
     Board,
 }
@@ -25,6 +30,10 @@ pub enum Screen {
 pub enum Tab {
     Attention,
     Orders,
+    /// Managers and owners only.
+    Devices,
+    /// Managers and owners only.
+    Settings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +41,8 @@ pub struct State {
     pub screen: Screen,
     pub tab: Tab,
     pub start: Option<StartInfo>,
+    /// The person signed in, if the app was opened by a sign-in rather than a pairing code.
+    pub signed_in: Option<SignedIn>,
     pub menu: Option<Menu>,
     pub status: Option<SyncStatus>,
     pub refusals: Vec<RefusedOrder>,
@@ -50,6 +61,7 @@ impl Default for State {
             screen: Screen::Loading,
             tab: Tab::Attention,
             start: None,
+            signed_in: None,
             menu: None,
             status: None,
             refusals: Vec::new(),
@@ -68,6 +80,14 @@ pub enum Action {
     StartFailed(String),
     Paired,
     PairFailed(String),
+    SignedIn(SignedIn),
+    SignInFailed(String),
+    SignedOut,
+    /// From the sign-in screen to pairing with a code, and back.
+    UsePairing,
+    UseSignIn,
+    /// The restaurant's settings changed (the name in the top bar follows at once).
+    TenantSaved(ordera_protocol::api::Tenant),
     Menu(Menu),
     Status(SyncStatus),
     Refusals(Vec<RefusedOrder>),
@@ -85,7 +105,26 @@ impl State {
     }
 
     pub fn restaurant_name(&self) -> Option<String> {
-        self.menu.as_ref().and_then(|m| m.tenant.as_ref()).map(|t| t.name.clone())
+        self.menu
+            .as_ref()
+            .and_then(|m| m.tenant.as_ref())
+            .or(self.signed_in.as_ref().map(|s| &s.tenant))
+            .map(|t| t.name.clone())
+    }
+
+    /// Whether the person may manage devices and settings: a signed-in owner or manager. A device paired
+    /// with a code acts as no person, so it keeps to the orders.
+    pub fn can_manage(&self) -> bool {
+        self.signed_in.as_ref().is_some_and(|s| s.user.role.can_manage())
+    }
+
+    /// The tabs this person sees, in order.
+    pub fn tabs(&self) -> Vec<Tab> {
+        let mut tabs = vec![Tab::Attention, Tab::Orders];
+        if self.can_manage() {
+            tabs.extend([Tab::Devices, Tab::Settings]);
+        }
+        tabs
     }
 
     /// Known to be offline: before the engine's first status nobody can say.
@@ -148,6 +187,66 @@ pub fn capitalise(text: &str) -> String {
     }
 }
 
+/// "Kiosk", "Kitchen screen", "Admin app".
+pub fn kind_label(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::Kiosk => "Kiosk",
+        DeviceKind::Kds => "Kitchen screen",
+        DeviceKind::Admin => "Admin app",
+    }
+}
+
+/// A device counts as connected when it called within this long (the server notes a device's calls at
+/// most once a minute).
+const CONNECTED_WITHIN_MINUTES: i64 = 2;
+
+/// "5 min ago", "3 h ago", "2 days ago".
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - at).num_minutes().max(0);
+    match minutes {
+        0 => "just now".into(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
+/// How a device stands at `now`, in words and its badge's class.
+pub fn device_standing(device: &Device, now: DateTime<Utc>) -> (String, &'static str) {
+    if device.revoked_at.is_some() {
+        return ("Revoked".into(), "badge-bad");
+    }
+    match device.last_seen_at {
+        None => ("Never connected".into(), "badge-warn"),
+        Some(at) if now - at <= chrono::Duration::minutes(CONNECTED_WITHIN_MINUTES) => ("Connected".into(), "badge-ok"),
+        Some(at) => (format!("Last seen {}", ago(at, now)), "badge-warn"),
+    }
+}
+
+/// How far behind the restaurant's log a device was at its last report, and what it had waiting to send.
+pub fn device_progress(device: &Device) -> String {
+    let behind = match device.behind {
+        None => "No report yet".to_owned(),
+        Some(0) => "Up to date".to_owned(),
+        Some(1) => "1 change behind".to_owned(),
+        Some(n) => format!("{n} changes behind"),
+    };
+    match device.outbox {
+        Some(n) if n > 0 => format!("{behind} · {n} waiting to send"),
+        _ => behind,
+    }
+}
+
+/// The time left on a pairing code, "4:59", or "Expired".
+pub fn countdown(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (expires_at - now).num_seconds();
+    if seconds <= 0 {
+        "Expired".into()
+    } else {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -155,12 +254,40 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Started(start) => {
-                next.screen = if start.paired { Screen::Board } else { Screen::Pair };
+                next.screen = if start.paired { Screen::Board } else { Screen::SignIn };
+                next.signed_in = start.signed_in.clone();
                 next.start = Some(start);
             }
             Action::StartFailed(message) => {
-                next.screen = Screen::Pair;
+                next.screen = Screen::SignIn;
                 next.error = Some(message);
+            }
+            Action::SignedIn(signed_in) => {
+                next.signed_in = Some(signed_in);
+                next.screen = Screen::Board;
+                next.tab = Tab::Attention;
+                next.error = None;
+            }
+            Action::SignInFailed(message) => next.error = Some(message),
+            Action::SignedOut => {
+                next = State { start: next.start.clone(), screen: Screen::SignIn, ..State::default() };
+                next.toast = Some("Signed out.".into());
+            }
+            Action::UsePairing => {
+                next.screen = Screen::Pair;
+                next.error = None;
+            }
+            Action::UseSignIn => {
+                next.screen = Screen::SignIn;
+                next.error = None;
+            }
+            Action::TenantSaved(tenant) => {
+                if let Some(menu) = &mut next.menu {
+                    menu.tenant = Some(tenant.clone());
+                }
+                if let Some(signed_in) = &mut next.signed_in {
+                    signed_in.tenant = tenant;
+                }
             }
             Action::Paired => {
                 next.screen = Screen::Board;
@@ -170,13 +297,19 @@ impl Reducible for State {
             Action::Menu(menu) => next.menu = Some(menu),
             Action::Status(status) => {
                 if status.connection == ConnectionState::Unpaired && next.screen == Screen::Board {
-                    next.screen = Screen::Pair;
+                    // Revoked: a person signs in again; a shared computer needs a new code.
+                    next.screen = if next.signed_in.take().is_some() { Screen::SignIn } else { Screen::Pair };
+                    next.error = status.last_error.clone();
                 }
                 next.status = Some(status);
             }
             Action::Refusals(refusals) => next.refusals = refusals,
             Action::Orders(orders) => next.orders = orders,
-            Action::Tab(tab) => next.tab = tab,
+            Action::Tab(tab) => {
+                if next.tabs().contains(&tab) {
+                    next.tab = tab;
+                }
+            }
             Action::Settling(id) => {
                 next.settling.insert(id);
                 next.toast = None;

@@ -277,3 +277,118 @@ async fn the_admin_shell_reports_a_failing_server_to_sentry_as_an_admin_device()
     admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }
+
+/// The manager's way in and two of their jobs, in the real app: signing in with e-mail and password (a
+/// wrong one is explained), pairing a kitchen screen with a code made on the devices page (shown large,
+/// counting down) and seeing it connect, revoking a kiosk (refused at once), changing the kitchen's
+/// timers with the server's word beside a wrong field and the change reaching the kitchen screen live,
+/// and signing out (the computer's own pairing revoked). Staff who sign in see the orders only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff_see_orders_only() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
+    let restaurant = Restaurant::open().await;
+    let admin = AppSession::launch(
+        &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
+        &[
+            ("ORDERA_SERVER_URL", restaurant.admin_network.url()),
+            ("ORDERA_ADMIN_DATA_DIR", restaurant.data.path().join("admin").display().to_string()),
+        ],
+    )
+    .await;
+
+    // A wrong password is explained on the sign-in screen; the right one opens the board.
+    admin.element("#sign-in").await;
+    admin.type_into("#email", &restaurant.owner.email).await;
+    admin.type_into("#password", "not the password at all").await;
+    admin.click("#sign-in-button").await;
+    assert!(!admin.text("#sign-in-error").await.is_empty(), "an explanation");
+    admin.screenshot(&shots, "sign-in-refused").await;
+    admin.replace_in("#password", ordera_e2e::server::PASSWORD).await;
+    admin.click("#sign-in-button").await;
+    admin.element("#attention").await;
+    assert_eq!(admin.text("#signed-in-as").await, "Olive · Owner");
+
+    // Devices: the kiosk, and this computer, paired by the sign-in.
+    admin.click("#tab-devices").await;
+    let list = admin.text_until("#device-list", "the devices", |t| t.contains("Kiosk by the door")).await;
+    assert!(list.contains("Admin app"), "this computer is listed: {list}");
+    admin.click("#kind-kds").await;
+    admin.type_into("#device-name", "Grill screen").await;
+    admin.click("#make-pairing-code").await;
+    let code = admin.text("#new-pairing-code").await;
+    assert!(admin.text("#pairing-code-expiry").await.contains("within"), "the code's time left shows");
+    let grill = Engine::open(&restaurant.data.path().join("grill"), fast()).unwrap();
+    grill.pair(&restaurant.kiosk_network.url(), &code).await.unwrap();
+    let devices = restaurant.owner.get("devices").await;
+    let grill_id =
+        devices.as_array().unwrap().iter().find(|d| d["name"] == "Grill screen").expect("listed")["id"].clone();
+    let kiosk_id =
+        devices.as_array().unwrap().iter().find(|d| d["name"] == "Kiosk by the door").expect("listed")["id"].clone();
+    admin
+        .text_until(&format!("#device-{}", grill_id.as_str().unwrap()), "the grill connected", |t| {
+            t.contains("Kitchen screen") && t.contains("Connected")
+        })
+        .await;
+    admin.screenshot(&shots, "devices").await;
+
+    // Revoking asks once, then the kiosk is refused at once.
+    let revoke = format!("#revoke-{}", kiosk_id.as_str().unwrap());
+    admin.click(&revoke).await;
+    assert!(admin.text(&revoke).await.contains("Revoke now"), "asked once");
+    admin.click(&revoke).await;
+    until("the kiosk is refused", || restaurant.kiosk.status().connection == ConnectionState::Unpaired).await;
+    admin
+        .text_until(&format!("#device-{}", kiosk_id.as_str().unwrap()), "shown revoked", |t| t.contains("Revoked"))
+        .await;
+
+    // Settings: a warning past the late threshold is refused beside its field; a right pair is saved
+    // and reaches the kitchen screen live.
+    admin.click("#tab-settings").await;
+    admin.replace_in("#kitchen_warn_minutes", "20").await;
+    admin.click("#settings-save").await;
+    assert!(!admin.text("#kitchen_warn_minutes-error").await.is_empty(), "the field says what is wrong");
+    assert_eq!(restaurant.owner.get("me").await["tenant"]["kitchen_warn_minutes"], 5, "nothing was saved");
+    admin.replace_in("#kitchen_late_minutes", "25").await;
+    admin.replace_in("#name", "Sizzling Bistro - Soho Central").await;
+    admin.click("#settings-save").await;
+    admin.element("#settings-saved").await;
+    assert_eq!(admin.text("#restaurant-name").await, "Sizzling Bistro - Soho Central");
+    until("the kitchen screen has the new timers", || {
+        grill
+            .menu()
+            .ok()
+            .and_then(|m| m.tenant)
+            .is_some_and(|t| t.kitchen_warn_minutes == 20 && t.kitchen_late_minutes == 25)
+    })
+    .await;
+    admin.screenshot(&shots, "settings").await;
+
+    // Signing out: back to the sign-in screen, and this computer's pairing no longer works.
+    admin.click("#sign-out").await;
+    admin.element("#sign-in").await;
+    let devices = restaurant.owner.get("devices").await;
+    let computer = devices.as_array().unwrap().iter().find(|d| d["kind"] == "admin").expect("the computer").clone();
+    assert!(!computer["revoked_at"].is_null(), "signing out revoked the computer's pairing: {computer}");
+
+    // Staff sign in to the orders only.
+    let staff_email = format!("{}@example.com", Uuid::now_v7().simple());
+    restaurant
+        .owner
+        .post(
+            "users",
+            json!({"email": staff_email, "name": "Sam", "role": "staff", "password": ordera_e2e::server::PASSWORD}),
+        )
+        .await;
+    admin.replace_in("#email", &staff_email).await;
+    admin.replace_in("#password", ordera_e2e::server::PASSWORD).await;
+    admin.click("#sign-in-button").await;
+    admin.element("#attention").await;
+    assert_eq!(admin.text("#signed-in-as").await, "Sam · Staff");
+    admin.element("#tab-orders").await;
+    admin.gone("#tab-devices").await;
+    admin.gone("#tab-settings").await;
+    admin.quit().await;
+    grill.shutdown().await;
+    restaurant.kiosk.shutdown().await;
+}

@@ -467,3 +467,58 @@ async fn refusals_do_not_block_the_queue_and_a_revoked_kiosk_forgets_its_token()
     assert_eq!(kiosk.place_order(order(world.products[1])), Err(Error::NotPaired));
     assert!(!kiosk.menu().unwrap().products.is_empty());
 }
+
+/// The admin app's engine: a manager signs in with e-mail and password, which pairs the device with their
+/// restaurant (it then syncs like any screen); the UI's calls reach the API as that person, with the
+/// server's answers passed back whole, errors included; signing out revokes that pairing and forgets the
+/// session, so the device keeps no working token of theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_calls_the_api_as_themselves_and_signs_out_leaving_no_working_token() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&format!("sqlite://{}", data.path().join("server.db").display()), None, data.path());
+    let url = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let email = format!("{}@example.com", Uuid::now_v7().simple());
+    let password = "a long enough password";
+    let signup = serde_json::json!({"restaurant_name": "Soho", "timezone": "Europe/London", "currency": "GBP",
+        "owner_name": "Olive", "email": email, "password": password});
+    let response = http.post(format!("{url}/api/v1/signup")).json(&signup).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let engine = Engine::open(&data.path().join("admin"), EngineConfig::default()).unwrap();
+
+    // A wrong password is refused with the server's words, and pairs nothing.
+    let refused = engine.sign_in(&url, &email, "not the password at all", "Office PC").await.unwrap_err();
+    assert!(matches!(refused, ordera_client::Error::Unauthorized(_)), "{refused:?}");
+    assert!(engine.credentials().unwrap().is_none() && engine.signed_in().unwrap().is_none());
+
+    let signed_in = engine.sign_in(&format!("{url}/"), &format!(" {email} "), password, "Office PC").await.unwrap();
+    assert_eq!((signed_in.user.email.as_str(), signed_in.tenant.name.as_str()), (email.as_str(), "Soho"));
+    assert_eq!(engine.signed_in().unwrap(), Some(signed_in.clone()));
+    until("the device syncs", Duration::from_secs(30), || engine.status().connection == ConnectionState::Online).await;
+    let device = engine.credentials().unwrap().expect("paired by the sign-in");
+
+    // Calls go as the person: the device list shows this computer; a manager's change is made.
+    let devices = engine.call("GET", "devices", None).await.unwrap();
+    assert_eq!(devices.status, 200);
+    let listed = devices.body.as_array().expect("a list").iter().find(|d| d["id"] == device.device.id.to_string());
+    assert_eq!(listed.map(|d| (d["name"].clone(), d["kind"].clone())), Some(("Office PC".into(), "admin".into())));
+    let renamed = engine.call("PATCH", "tenant", Some(&serde_json::json!({"name": "Soho Central"}))).await.unwrap();
+    assert_eq!((renamed.status, renamed.body["name"].as_str()), (200, Some("Soho Central")));
+    // The server's refusal comes back whole, its field errors with it.
+    let refused = engine.call("POST", "categories", Some(&serde_json::json!({"name": ""}))).await.unwrap();
+    assert_eq!(refused.status, 422);
+    assert!(refused.body["error"]["fields"]["name"].is_string(), "{}", refused.body);
+    assert!(matches!(engine.call("FETCH ME", "devices", None).await, Err(ordera_client::Error::Invalid(_))));
+
+    // Signing in again on the same computer keeps its pairing.
+    engine.sign_in(&url, &email, password, "Office PC").await.unwrap();
+    assert_eq!(engine.credentials().unwrap().map(|c| c.device.id), Some(device.device.id));
+
+    // Signing out: the pairing the sign-in made no longer works anywhere, and the device forgets it all.
+    engine.sign_out().await.unwrap();
+    assert!(engine.signed_in().unwrap().is_none() && engine.credentials().unwrap().is_none());
+    let me = http.get(format!("{url}/api/v1/me")).bearer_auth(&device.token).send().await.unwrap();
+    assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED, "the device's token was revoked");
+    assert!(matches!(engine.call("GET", "devices", None).await, Err(ordera_client::Error::NotPaired)));
+    engine.shutdown().await;
+}

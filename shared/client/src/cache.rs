@@ -130,6 +130,28 @@ impl Cache {
         Ok(())
     }
 
+    /// The restaurant this device is paired with, as last heard.
+    pub fn tenant(&self) -> Result<Option<Tenant>> {
+        self.get_meta("tenant")
+    }
+
+    /// The signed-in person's session (admin app). Pairing anew clears it with the rest of the pairing.
+    pub fn session<T: for<'de> Deserialize<'de>>(&self) -> Result<Option<T>> {
+        self.get_meta("session")
+    }
+
+    pub fn set_session<T: Serialize>(&mut self, session: &T) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        Self::set_meta(&tx, "session", session)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn forget_session(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key = 'session'", [])?;
+        Ok(())
+    }
+
     /// A setting of this device's own (a kitchen screen's stations, its volume), kept with the cache.
     pub fn preference<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
         self.get_meta(&format!("preference:{name}"))

@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
-use ordera_protocol::api::{ErrorBody, PairRequest, PairResponse};
+use ordera_protocol::api::{
+    CreatePairingCodeRequest, ErrorBody, LoginRequest, PairRequest, PairResponse, PairingCodeResponse, SessionResponse,
+};
+use ordera_protocol::device::{ApiReply, SignedIn};
 use ordera_protocol::orders::{
     ItemsDoneRequest, Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest, Transition,
 };
 use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
+use ordera_protocol::DeviceKind;
 use rand::Rng;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -190,10 +194,7 @@ impl Engine {
 
     /// Exchanges a pairing code for this device's token at `server_url` and starts syncing.
     pub async fn pair(&self, server_url: &str, code: &str) -> Result<Credentials> {
-        let server_url = server_url.trim().trim_end_matches('/').to_owned();
-        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
-            return Err(Error::Invalid("the server address must start with http:// or https://".into()));
-        }
+        let server_url = server_address(server_url)?;
         let response = self
             .shared
             .http
@@ -208,6 +209,100 @@ impl Engine {
         self.shared.set_connection(ConnectionState::Connecting, None);
         self.start();
         Ok(credentials)
+    }
+
+    /// Signs a person in at `server_url` (the admin app). The device syncs like any other, as an admin
+    /// device of the person's restaurant: unless it is already paired with that restaurant there, the
+    /// session makes a pairing code and the device pairs with it, named `device_name`.
+    pub async fn sign_in(&self, server_url: &str, email: &str, password: &str, device_name: &str) -> Result<SignedIn> {
+        let server_url = server_address(server_url)?;
+        let login = LoginRequest { email: email.trim().to_owned(), password: password.to_owned() };
+        let response = self.shared.http.post(format!("{server_url}/api/v1/login")).json(&login).send().await?;
+        let session: SessionResponse = read_json(response).await?;
+        let paired_here = self.credentials()?.is_some_and(|c| c.server_url == server_url)
+            && self.shared.cache().tenant()?.is_some_and(|t| t.id == session.tenant.id);
+        if !paired_here {
+            let request = CreatePairingCodeRequest { kind: DeviceKind::Admin, name: device_name.to_owned() };
+            let response = self
+                .shared
+                .http
+                .post(format!("{server_url}/api/v1/devices/pairing-codes"))
+                .bearer_auth(&session.token)
+                .json(&request)
+                .send()
+                .await?;
+            let code: PairingCodeResponse = read_json(response).await?;
+            self.pair(&server_url, &code.code).await?;
+        }
+        let signed_in =
+            SignedIn { user: session.user, tenant: session.tenant, server_url, expires_at: session.expires_at };
+        // A pairing an earlier sign-in made stays this session's to revoke at sign-out.
+        let made_before = self.shared.cache().session::<StoredSession>()?.is_some_and(|s| s.paired);
+        let paired = !paired_here || made_before;
+        let stored = StoredSession { token: session.token, signed_in: signed_in.clone(), paired };
+        self.shared.cache().set_session(&stored)?;
+        Ok(signed_in)
+    }
+
+    /// The person signed in on this device, if any.
+    pub fn signed_in(&self) -> Result<Option<SignedIn>> {
+        Ok(self.shared.cache().session::<StoredSession>()?.map(|s| s.signed_in))
+    }
+
+    /// Signs the person out: the server ends the session, and a pairing the sign-in made is revoked and
+    /// forgotten, so that the device holds no working token of theirs. Offline, the device forgets both all
+    /// the same (the session then lapses on the server at its expiry).
+    pub async fn sign_out(&self) -> Result<()> {
+        let Some(session) = self.shared.cache().session::<StoredSession>()? else { return Ok(()) };
+        let server_url = session.signed_in.server_url.clone();
+        if session.paired {
+            if let Some(credentials) = self.credentials()? {
+                let revoke = format!("{server_url}/api/v1/devices/{}/revoke", credentials.device.id);
+                let _ = self.shared.http.post(revoke).bearer_auth(&session.token).send().await;
+            }
+            self.unpair().await?;
+        }
+        let _ = self.shared.http.post(format!("{server_url}/api/v1/logout")).bearer_auth(&session.token).send().await;
+        self.shared.cache().forget_session()?;
+        Ok(())
+    }
+
+    /// Calls the server's API for the UI (`path` below `/api/v1/`), as the signed-in person, or else as
+    /// this device. The answer comes back whatever its status, for the UI to show the server's own words
+    /// (field errors beside their fields); only an unreachable server is an error.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<ApiReply> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| Error::Invalid(format!("{method:?} is not an HTTP method")))?;
+        // Read apart from the match: the cache's lock must be let go before `credentials` takes it again.
+        let session = self.shared.cache().session::<StoredSession>()?;
+        let (server_url, token) = match session {
+            Some(session) => (session.signed_in.server_url, session.token),
+            None => {
+                let credentials = self.credentials()?.ok_or(Error::NotPaired)?;
+                (credentials.server_url, credentials.token)
+            }
+        };
+        let mut request = self
+            .shared
+            .http
+            .request(method, format!("{server_url}/api/v1/{}", path.trim_start_matches('/')))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        if matches!(status, 502..=504) {
+            // A proxy with no server behind it right now: as good as offline.
+            return Err(Error::Offline(format!("the server answered {status}")));
+        }
+        let text = response.text().await?;
+        let body = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|e| Error::Server(format!("the server's answer is not JSON: {e}")))?
+        };
+        Ok(ApiReply { status, body })
     }
 
     /// Forgets the server and token. Queued commands stay in the outbox.
@@ -368,6 +463,24 @@ impl Engine {
 
 fn image_file(dir: &Path, image_id: Uuid, thumb: bool) -> PathBuf {
     dir.join(format!("{image_id}{}.jpg", if thumb { "-thumb" } else { "" }))
+}
+
+/// A person's session as the engine keeps it: the token never leaves the engine.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    token: String,
+    signed_in: SignedIn,
+    /// Whether the sign-in paired the device (then signing out revokes and forgets that pairing).
+    paired: bool,
+}
+
+/// A server address as typed, checked and without a trailing slash.
+fn server_address(typed: &str) -> Result<String> {
+    let server_url = typed.trim().trim_end_matches('/').to_owned();
+    if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
+        return Err(Error::Invalid("the server address must start with http:// or https://".into()));
+    }
+    Ok(server_url)
 }
 
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Result<T> {

@@ -5,8 +5,32 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::{Category, Product, Tenant};
+use crate::api::{Category, Product, Tenant, User};
 use crate::sync::ClientMessage;
+
+/// The person signed in on a device (the admin app), as its UI may know them: never the session's token,
+/// which stays with the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user: User,
+    pub tenant: Tenant,
+    pub server_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the server answered to a call the UI made through its engine: the HTTP status and the JSON body
+/// (an `ErrorBody` when the status is not a success; `null` when there was no body).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiReply {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+impl ApiReply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

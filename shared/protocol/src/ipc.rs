@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::Device;
-use crate::device::{Menu, OutboxEntry, SyncStatus};
+use crate::device::{ApiReply, Menu, OutboxEntry, SignedIn, SyncStatus};
 use crate::orders::{Order, OrderLineRequest, RefusedOrder, StatusAction};
 use crate::{DeviceKind, OrderType};
 
@@ -85,6 +85,13 @@ commands! {
     SetStatus = "set_status": SetStatusArgs => OutboxEntry;
     /// Queues marking lines of an order done (or not) durably.
     MarkItems = "mark_items": MarkItemsArgs => OutboxEntry;
+    /// Signs a person in (admin app); the device pairs with their restaurant if it is not yet.
+    SignIn = "sign_in": SignInArgs => SignedIn;
+    /// Signs the person out; a pairing their sign-in made is revoked and forgotten.
+    SignOut = "sign_out": NoArgs => ();
+    /// A call to the server's API as the signed-in person (or this device): the answer, whatever its
+    /// status. Only an unreachable server is an error.
+    Api = "api": ApiArgs => ApiReply;
     /// A kitchen screen's own settings (role, stations, sound), kept on the device.
     GetScreenSettings = "screen_settings": NoArgs => ScreenSettings;
     SaveScreenSettings = "save_screen_settings": ScreenSettings => ScreenSettings;
@@ -143,6 +150,33 @@ pub struct StartInfo {
     pub version: String,
     /// Kiosk: seconds without a touch before the idle reset.
     pub idle_seconds: u32,
+    /// Admin: the person signed in on this device, if any.
+    #[serde(default)]
+    pub signed_in: Option<SignedIn>,
+}
+
+/// Never `Debug`-printed with the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInArgs {
+    pub server_url: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SignInArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInArgs").field("server_url", &self.server_url).field("email", &self.email).finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiArgs {
+    /// `GET`, `POST`, `PATCH`, `PUT` or `DELETE`.
+    pub method: String,
+    /// Below `/api/v1/`, with its query: `devices`, `orders?status=placed`.
+    pub path: String,
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

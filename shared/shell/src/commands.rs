@@ -33,6 +33,7 @@ pub fn start(shell: State<'_>, args: <ipc::Start as Command>::Args) -> Reply<ipc
         device: credentials.map(|c| c.device),
         version: shell.version.to_owned(),
         idle_seconds: shell.idle_seconds,
+        signed_in: shell.engine.signed_in()?,
     })
 }
 
@@ -105,4 +106,39 @@ named!(ipc::MarkItems, mark_items);
 #[tauri::command]
 pub fn mark_items(shell: State<'_>, args: <ipc::MarkItems as Command>::Args) -> Reply<ipc::MarkItems> {
     Ok(shell.engine.mark_items(args.order_id, args.items, args.done)?)
+}
+
+named!(ipc::SignIn, sign_in);
+#[tauri::command]
+pub async fn sign_in(shell: State<'_>, args: <ipc::SignIn as Command>::Args) -> Reply<ipc::SignIn> {
+    let name = device_name();
+    Ok(shell.engine.sign_in(&args.server_url, &args.email, &args.password, &name).await?)
+}
+
+named!(ipc::SignOut, sign_out);
+#[tauri::command]
+pub async fn sign_out(shell: State<'_>, args: <ipc::SignOut as Command>::Args) -> Reply<ipc::SignOut> {
+    let ipc::NoArgs {} = args;
+    shell.engine.sign_out().await?;
+    Ok(())
+}
+
+named!(ipc::Api, api);
+#[tauri::command]
+pub async fn api(shell: State<'_>, args: <ipc::Api as Command>::Args) -> Reply<ipc::Api> {
+    Ok(shell.engine.call(&args.method, &args.path, args.body.as_ref()).await?)
+}
+
+/// The name a signed-in back-office computer is listed under in the device list: the computer's own name
+/// where the system tells it, so a manager can tell two offices apart.
+fn device_name() -> String {
+    let host = std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().chars().take(40).collect::<String>())
+        .filter(|name| !name.is_empty());
+    match host {
+        Some(host) => format!("Admin app on {host}"),
+        None => "Admin app".to_owned(),
+    }
 }

@@ -1,6 +1,7 @@
 //! `ordera-ui`: what every Ordera app's UI shares — one theme (CSS variables), the common components and
 //! typed IPC with the Tauri shell. An app adds only what is its own.
 
+pub mod api;
 pub mod components;
 pub mod ipc;
 pub mod theme;

@@ -28,6 +28,7 @@ button { font: inherit; }
 :root.high-contrast .badge { background: var(--surface); color: var(--ink); border: 2px solid var(--ink); }
 .badge-warn { background: #fde68a; color: #78350f; }
 .badge-bad { background: var(--bad); color: #fff; }
+.badge-ok { background: var(--ok); color: #fff; }
 .pill { display: inline-flex; align-items: center; gap: 8px; padding: 6px 14px; border-radius: 999px;
   background: var(--surface); border: 2px solid var(--line); font-size: 0.8em; }
 .dot { width: 12px; height: 12px; border-radius: 50%; }

@@ -1,5 +1,5 @@
-//! The admin shell: the shared shell (`ordera-shell`) with the commands the back office offers: today's
-//! orders and the refused orders staff settle.
+//! The admin shell: the shared shell (`ordera-shell`) with the commands the back office offers: signing a
+//! person in and out, the server's API as that person, today's orders and the refused orders staff settle.
 
 use ordera_protocol::DeviceKind;
 // A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
@@ -10,6 +10,19 @@ pub fn run() {
         DeviceKind::Admin,
         env!("CARGO_PKG_VERSION"),
         tauri::generate_context!(),
-        tauri::generate_handler![start, status, menu, pair, forget, orders, refusals, resolve_refusal, set_status],
+        tauri::generate_handler![
+            start,
+            status,
+            menu,
+            pair,
+            forget,
+            orders,
+            refusals,
+            resolve_refusal,
+            set_status,
+            sign_in,
+            sign_out,
+            api
+        ],
     );
 }

@@ -1,13 +1,19 @@
-//! The admin app's screens, one a file: pair, and the board's two tabs, needs attention and today's
-//! orders. Each draws the store and dispatches actions; the shell is the hooks' business.
+//! The admin app's screens, one a file: sign in, pair, and the board's tabs: needs attention, today's
+//! orders, devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
 
 mod attention;
+mod devices;
 mod orders;
 mod pair;
+mod settings;
+mod sign_in;
 
 pub use attention::Attention;
+pub use devices::Devices;
 pub use orders::Orders;
 pub use pair::Pair;
+pub use settings::Settings;
+pub use sign_in::SignIn;
 
 use chrono::{DateTime, Utc};
 use yew::prelude::*;

@@ -1,7 +1,7 @@
-//! The pairing screen of an admin device that has no server yet (or was revoked): ordera-ui's
-//! `PairScreen` with the admin app's words.
+//! The pairing screen of a shared admin computer that has no server yet (or was revoked): ordera-ui's
+//! `PairScreen` with the admin app's words, and the way back to signing in.
 
-use ordera_ui::{act, PairScreen};
+use ordera_ui::{act, Button, ButtonKind, PairScreen};
 use yew::prelude::*;
 
 use super::ScreenProps;
@@ -17,9 +17,14 @@ pub fn pair(ScreenProps { state }: &ScreenProps) -> Html {
     });
     let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
     html! {
-        <PairScreen title="Set up this admin device"
-            hint="Enter the server address and a pairing code for an admin device; a manager can make one for you."
-            server_url={server_url} error={state.error.clone().map(AttrValue::from)}
-            {on_paired} on_error={act(state, Action::PairFailed)} />
+        <div class="pair-or-sign-in">
+            <PairScreen title="Set up this admin device"
+                hint="Enter the server address and a pairing code for an admin device; a manager can make one for you."
+                server_url={server_url} error={state.error.clone().map(AttrValue::from)}
+                {on_paired} on_error={act(state, Action::PairFailed)} />
+            <Button id="use-sign-in" kind={ButtonKind::Secondary} onclick={act(state, |()| Action::UseSignIn)}>
+                { "Sign in with your e-mail instead" }
+            </Button>
+        </div>
     }
 }

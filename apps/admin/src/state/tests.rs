@@ -3,14 +3,17 @@
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use ordera_protocol::device::{ConnectionState, IpcError, SyncStatus};
+use ordera_protocol::device::{ConnectionState, IpcError, SignedIn, SyncStatus};
 use ordera_protocol::ipc::StartInfo;
 use ordera_protocol::orders::{Order, RefusedOrder};
 use ordera_protocol::{DeviceKind, Money, OrderStatus, OrderType};
 use uuid::Uuid;
 use yew::Reducible;
 
-use super::{capitalise, order_type_label, settle_failure, status_label, Action, Screen, State, Tab};
+use super::{
+    capitalise, countdown, device_progress, device_standing, order_type_label, settle_failure, status_label, Action,
+    Screen, State, Tab,
+};
 
 fn start(paired: bool) -> StartInfo {
     StartInfo {
@@ -20,6 +23,7 @@ fn start(paired: bool) -> StartInfo {
         device: None,
         version: "1.0.0".into(),
         idle_seconds: 90,
+        signed_in: None,
     }
 }
 
@@ -85,19 +89,22 @@ fn board() -> Rc<State> {
 fn a_paired_device_opens_on_needs_attention_and_an_unpaired_one_on_pairing() {
     let state = board();
     assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Attention));
-    assert_eq!(run(Rc::default(), [Action::Started(start(false))]).screen, Screen::Pair);
+    assert_eq!(run(Rc::default(), [Action::Started(start(false))]).screen, Screen::SignIn);
 }
 
 #[test]
-fn a_shell_that_does_not_answer_leaves_pairing_with_the_reason() {
+fn a_shell_that_does_not_answer_leaves_signing_in_with_the_reason() {
     let state = run(Rc::default(), [Action::StartFailed("no shell".into())]);
-    assert_eq!(state.screen, Screen::Pair);
+    assert_eq!(state.screen, Screen::SignIn);
     assert_eq!(state.error.as_deref(), Some("no shell"));
 }
 
 #[test]
 fn a_refused_code_is_shown_and_pairing_clears_it() {
-    let state = run(Rc::default(), [Action::Started(start(false)), Action::PairFailed("unknown code".into())]);
+    let state = run(
+        Rc::default(),
+        [Action::Started(start(false)), Action::UsePairing, Action::PairFailed("unknown code".into())],
+    );
     assert_eq!((state.screen, state.error.as_deref()), (Screen::Pair, Some("unknown code")));
     let state = run(state, [Action::Paired]);
     assert_eq!((state.screen, state.error.clone()), (Screen::Board, None));
@@ -196,4 +203,118 @@ fn statuses_types_and_reasons_read_as_staff_expect() {
     assert_eq!(capitalise("halloumi burger is sold out"), "Halloumi burger is sold out");
     assert_eq!(capitalise("évier"), "Évier");
     assert_eq!(capitalise(""), "");
+}
+
+fn signed_in(role: &str) -> SignedIn {
+    // From JSON, as the shell sends it: fields added later take their defaults.
+    serde_json::from_value(serde_json::json!({
+        "user": {"id": Uuid::nil(), "email": "olive@example.com", "name": "Olive", "role": role, "active": true,
+            "created_at": "2026-12-01T09:00:00Z"},
+        "tenant": {"id": Uuid::nil(), "name": "Soho", "timezone": "Europe/London", "currency": "GBP",
+            "created_at": "2026-12-01T09:00:00Z"},
+        "server_url": "http://ordera.test",
+        "expires_at": "2026-12-31T09:00:00Z",
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() {
+    let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(signed_in("manager"))]);
+    assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Attention));
+    assert_eq!(state.tabs(), [Tab::Attention, Tab::Orders, Tab::Devices, Tab::Settings]);
+    assert_eq!(state.restaurant_name().as_deref(), Some("Soho"), "the top bar names the restaurant at once");
+    assert_eq!(run(state, [Action::Tab(Tab::Settings)]).tab, Tab::Settings);
+
+    let staff = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(signed_in("staff"))]);
+    assert_eq!(staff.tabs(), [Tab::Attention, Tab::Orders]);
+    assert_eq!(run(staff, [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
+    // A computer paired with a code acts as no person: orders only.
+    assert_eq!(board().tabs(), [Tab::Attention, Tab::Orders]);
+}
+
+#[test]
+fn a_refused_sign_in_says_why_and_the_pairing_code_is_the_other_way_in() {
+    let state = run(Rc::default(), [Action::Started(start(false)), Action::SignInFailed("wrong password".into())]);
+    assert_eq!((state.screen, state.error.as_deref()), (Screen::SignIn, Some("wrong password")));
+    let state = run(state, [Action::UsePairing]);
+    assert_eq!((state.screen, state.error.clone()), (Screen::Pair, None));
+    assert_eq!(run(state, [Action::UseSignIn]).screen, Screen::SignIn);
+}
+
+#[test]
+fn signing_out_forgets_the_person_and_what_the_board_showed() {
+    let state = run(
+        Rc::default(),
+        [Action::Started(start(true)), Action::SignedIn(signed_in("owner")), Action::Refusals(vec![refusal(1)])],
+    );
+    let state = run(state, [Action::SignedOut]);
+    assert_eq!(state.screen, Screen::SignIn);
+    assert!(state.signed_in.is_none() && state.refusals.is_empty() && !state.can_manage());
+    assert_eq!(state.toast.as_deref(), Some("Signed out."));
+}
+
+#[test]
+fn a_signed_in_computer_whose_pairing_is_revoked_asks_the_person_to_sign_in_again() {
+    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(signed_in("owner"))]);
+    let revoked = status(ConnectionState::Unpaired, None, Some("this device was revoked"));
+    let state = run(state, [Action::Status(revoked)]);
+    assert_eq!((state.screen, state.error.as_deref()), (Screen::SignIn, Some("this device was revoked")));
+    assert!(state.signed_in.is_none());
+}
+
+#[test]
+fn saved_settings_rename_the_restaurant_in_the_top_bar() {
+    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(signed_in("owner"))]);
+    let mut tenant = state.signed_in.clone().unwrap().tenant;
+    tenant.name = "Soho Central".into();
+    let state = run(state, [Action::TenantSaved(tenant)]);
+    assert_eq!(state.restaurant_name().as_deref(), Some("Soho Central"));
+}
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(hour, minute, 0).unwrap().and_utc()
+}
+
+/// A device as `GET devices` lists it (from JSON, so fields added later take their defaults).
+fn device(
+    last_seen_minutes_ago: Option<i64>,
+    behind: Option<i64>,
+    outbox: Option<i64>,
+) -> ordera_protocol::api::Device {
+    let now = at(12, 0);
+    let mut device: ordera_protocol::api::Device = serde_json::from_value(serde_json::json!({
+        "id": Uuid::nil(), "name": "Front kiosk", "kind": "kiosk", "created_at": "2026-11-28T09:00:00Z",
+        "last_seen_at": null, "revoked_at": null}))
+    .unwrap();
+    device.last_seen_at = last_seen_minutes_ago.map(|m| now - Duration::minutes(m));
+    device.behind = behind;
+    device.outbox = outbox;
+    device
+}
+
+#[test]
+fn the_device_list_says_how_each_device_stands_in_words() {
+    let now = at(12, 0);
+    assert_eq!(device_standing(&device(Some(1), Some(0), None), now), ("Connected".into(), "badge-ok"));
+    assert_eq!(device_standing(&device(Some(30), None, None), now).0, "Last seen 30 min ago");
+    assert_eq!(device_standing(&device(Some(3 * 60), None, None), now).0, "Last seen 3 h ago");
+    assert_eq!(device_standing(&device(Some(5 * 1440), None, None), now).0, "Last seen 5 days ago");
+    assert_eq!(device_standing(&device(None, None, None), now).0, "Never connected");
+    let revoked = ordera_protocol::api::Device { revoked_at: Some(now), ..device(Some(1), None, None) };
+    assert_eq!(device_standing(&revoked, now), ("Revoked".into(), "badge-bad"), "revoked outranks connected");
+
+    assert_eq!(device_progress(&device(Some(1), Some(0), Some(0))), "Up to date");
+    assert_eq!(device_progress(&device(Some(1), Some(1), None)), "1 change behind");
+    assert_eq!(device_progress(&device(Some(1), Some(12), Some(3))), "12 changes behind · 3 waiting to send");
+    assert_eq!(device_progress(&device(None, None, None)), "No report yet");
+}
+
+#[test]
+fn a_pairing_code_counts_down_to_expired() {
+    let now = at(12, 0);
+    assert_eq!(countdown(now + Duration::seconds(299), now), "4:59");
+    assert_eq!(countdown(now + Duration::seconds(5), now), "0:05");
+    assert_eq!(countdown(now, now), "Expired");
+    assert_eq!(countdown(now - Duration::seconds(30), now), "Expired");
 }

@@ -74,6 +74,7 @@ fn start(paired: bool) -> StartInfo {
         device: None,
         version: "1.0.0".into(),
         idle_seconds: 90,
+        signed_in: None,
     }
 }
 

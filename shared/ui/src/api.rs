@@ -1,0 +1,97 @@
+//! The server's API as the UIs call it: through the shell's engine (`ipc::Api`), which adds the signed-in
+//! person's or the device's token, so the UI never holds one. A failure says what a person needs: the
+//! server's own message, its field errors to show beside their fields, or that the server is out of reach.
+
+use std::collections::BTreeMap;
+
+use ordera_protocol::api::ErrorBody;
+use ordera_protocol::ipc::{self, ApiArgs};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::ipc::invoke;
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    /// The HTTP status; `None` when the server was not reached.
+    pub status: Option<u16>,
+    /// The server's stable code (`validation_failed`, `forbidden`…), or `offline` / `ipc`.
+    pub code: String,
+    pub message: String,
+    /// Field name → what is wrong with it.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiFailure {
+    /// What is wrong with `field`, to show beside it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        self.fields.get(field).cloned()
+    }
+
+    pub fn offline(&self) -> bool {
+        self.status.is_none() && self.code == "offline"
+    }
+
+    /// One sentence for a banner or toast.
+    pub fn sentence(&self) -> String {
+        if self.offline() {
+            "The server cannot be reached: changes need the connection. Try again when the app is online.".into()
+        } else {
+            self.message.clone()
+        }
+    }
+}
+
+/// Calls `method path` with `body` and reads the answer as `T` (use `serde_json::Value` or `()` for none).
+pub async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiFailure> {
+    let args = ApiArgs { method: method.to_owned(), path: path.to_owned(), body };
+    let reply = invoke::<ipc::Api>(&args).await.map_err(|error| ApiFailure {
+        status: None,
+        code: error.code,
+        message: error.message,
+        fields: BTreeMap::new(),
+    })?;
+    if reply.is_success() {
+        // An empty answer (204) reads as JSON null, which `()` and `Option` accept.
+        return serde_json::from_value(reply.body).map_err(|e| ApiFailure {
+            status: Some(reply.status),
+            code: "ipc".into(),
+            message: format!("the app could not read the server's answer: {e}"),
+            fields: BTreeMap::new(),
+        });
+    }
+    Err(match serde_json::from_value::<ErrorBody>(reply.body) {
+        Ok(body) => ApiFailure {
+            status: Some(reply.status),
+            code: body.error.code,
+            message: body.error.message,
+            fields: body.error.fields.map(|f| f.0).unwrap_or_default(),
+        },
+        Err(_) => ApiFailure {
+            status: Some(reply.status),
+            code: "server".into(),
+            message: format!("the server answered {}", reply.status),
+            fields: BTreeMap::new(),
+        },
+    })
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+    call("GET", path, None).await
+}
+
+/// `POST`, `PATCH` or `PUT` with a typed body.
+pub async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiFailure> {
+    let body = serde_json::to_value(body).map_err(|e| ApiFailure {
+        status: None,
+        code: "ipc".into(),
+        message: e.to_string(),
+        fields: BTreeMap::new(),
+    })?;
+    call(method, path, Some(body)).await
+}
