@@ -9,7 +9,12 @@
 //! 4. Order ingest: concurrent kiosks placing orders through the HTTP API across 100 restaurants, against
 //!    pgbench running the same SQL statements (the place-order transaction, prepared) on the same
 //!    PostgreSQL.
-//! 5. Client engine: applying 10,000 events to a device's cache (in the server's replay pages), and
+//! 5. Delivery under load: one kitchen socket per restaurant while the ingest workers post orders as fast
+//!    as they can; the time from each order's commit (the log entry's timestamp, taken in the transaction:
+//!    the same machine's clock) to its socket receiving it, p50 and p99. With Redis on one instance, with
+//!    Redis across two instances (half the sockets on each, each order sent to either), and on one instance
+//!    without Redis.
+//! 6. Client engine: applying 10,000 events to a device's cache (in the server's replay pages), and
 //!    draining 1,000 orders queued offline once the app starts again with a connection.
 //!
 //! Figures are printed, never asserted: they depend on the machine.
@@ -91,7 +96,7 @@ async fn main() -> Result<()> {
 }
 
 async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, String)>> {
-    let (mut server, addr) = start_server(&args.server_bin, database_url, &args.redis_url).await?;
+    let (mut server, addr) = start_server(&args.server_bin, database_url, Some(&args.redis_url)).await?;
     let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build()?;
     let base = format!("http://{addr}/api/v1");
     eprintln!("setting up {TENANTS} restaurants");
@@ -173,7 +178,22 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
         "".into(),
     ));
 
-    // 5. The client engine.
+    // 5. Delivery while ingest runs at full speed: with Redis on one and on two instances, then without.
+    let duration = Duration::from_secs(args.seconds);
+    eprintln!("delivery under full ingest, with Redis, one instance");
+    rows.push(delivery_under_load("with Redis, 1 instance", &http, &[addr], &restaurants, duration).await?);
+    let (second, second_addr) = start_server(&args.server_bin, database_url, Some(&args.redis_url)).await?;
+    eprintln!("delivery under full ingest, with Redis, two instances");
+    rows.push(
+        delivery_under_load("with Redis, 2 instances", &http, &[addr, second_addr], &restaurants, duration).await?,
+    );
+    drop(second);
+    let (alone, alone_addr) = start_server(&args.server_bin, database_url, None).await?;
+    eprintln!("delivery under full ingest, without Redis");
+    rows.push(delivery_under_load("without Redis", &http, &[alone_addr], &restaurants, duration).await?);
+    drop(alone);
+
+    // 6. The client engine.
     eprintln!("client engine: apply 10,000 events; drain 1,000 queued orders");
     rows.push(("engine: apply 10,000 events to the cache".into(), ms(engine_apply(10_000)?), "< 1 s".into()));
     let drain = engine_drain(&http, &base, &restaurants[0], 1000).await?;
@@ -308,19 +328,23 @@ fn rss_kib(pid: u32) -> Result<u64> {
     Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
 }
 
-async fn start_server(bin: &str, database_url: &str, redis_url: &str) -> Result<(Child, SocketAddr)> {
+/// A server process on a free port; without `redis_url` it fans out to its own sockets only.
+async fn start_server(bin: &str, database_url: &str, redis_url: Option<&str>) -> Result<(Child, SocketAddr)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let data_dir = std::env::temp_dir().join(format!("ordera-bench-{port}"));
-    let child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .env("DATABASE_URL", database_url)
-        .env("REDIS_URL", redis_url)
+        .env_remove("REDIS_URL")
         .env("ORDERA_ADDR", format!("127.0.0.1:{port}"))
         .env("ORDERA_DATA_DIR", &data_dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the server")?;
+        .kill_on_drop(true);
+    if let Some(redis_url) = redis_url {
+        command.env("REDIS_URL", redis_url);
+    }
+    let child = command.spawn().context("starting the server")?;
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
     let http = reqwest::Client::builder().no_proxy().build()?;
     for _ in 0..300 {
@@ -415,16 +439,28 @@ async fn ingest(
     restaurants: &Arc<Vec<Restaurant>>,
     duration: Duration,
 ) -> Result<(f64, Vec<Duration>)> {
+    ingest_across(http, &[base.to_owned()], restaurants, duration).await
+}
+
+/// `INGEST_WORKERS` kiosks placing orders back to back for `duration`, each taking the servers in `bases`
+/// in turn (as a proxy in front of them would spread them); the rate achieved and each order's HTTP latency.
+async fn ingest_across(
+    http: &reqwest::Client,
+    bases: &[String],
+    restaurants: &Arc<Vec<Restaurant>>,
+    duration: Duration,
+) -> Result<(f64, Vec<Duration>)> {
     let start = Instant::now();
     let mut workers = Vec::new();
     for worker in 0..INGEST_WORKERS {
-        let (http, base, restaurants) = (http.clone(), base.to_owned(), restaurants.clone());
+        let (http, bases, restaurants) = (http.clone(), bases.to_vec(), restaurants.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut n = worker;
             while start.elapsed() < duration {
                 let began = Instant::now();
-                place(&http, &base, &restaurants[n % TENANTS], Uuid::now_v7()).await?;
+                let base = &bases[(worker + latencies.len()) % bases.len()];
+                place(&http, base, &restaurants[n % TENANTS], Uuid::now_v7()).await?;
                 latencies.push(began.elapsed());
                 n += INGEST_WORKERS;
             }
@@ -601,4 +637,100 @@ async fn open_sockets(
         }
     }
     Ok(handles)
+}
+
+/// One kitchen socket per restaurant (spread over `servers`), opened at the log's head, while the ingest
+/// workers post orders as fast as they can (spread over the same servers). Each order's delay is measured
+/// from its log entry's timestamp, taken inside the transaction that commits it, to its socket receiving
+/// it: the fan-out alone, not the HTTP round trip. Waits for every order to arrive, so that a lost one
+/// shows as missing rather than as a short tail.
+async fn delivery_under_load(
+    label: &str,
+    http: &reqwest::Client,
+    servers: &[SocketAddr],
+    restaurants: &Arc<Vec<Restaurant>>,
+    duration: Duration,
+) -> Result<(String, String, String)> {
+    let bases: Vec<String> = servers.iter().map(|addr| format!("http://{addr}/api/v1")).collect();
+    let heads = heads(http, &bases[0], restaurants).await?;
+    let lags: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let gaps: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<Result<(), String>>();
+    let mut sockets = Vec::new();
+    for (index, restaurant) in restaurants.iter().enumerate() {
+        let (addr, token, since, lags, gaps, ready) = (
+            servers[index % servers.len()],
+            restaurant.owner.clone(),
+            heads[index],
+            lags.clone(),
+            gaps.clone(),
+            ready_tx.clone(),
+        );
+        sockets.push(tokio::spawn(async move {
+            let url = format!("ws://{addr}/api/v1/sync/ws");
+            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
+                let _ = ready.send(Err("connect failed".into()));
+                return;
+            };
+            let hello = ClientMessage::Hello { token, epoch: None, since };
+            if ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.is_err() {
+                let _ = ready.send(Err("hello failed".into()));
+                return;
+            }
+            let mut last = since;
+            while let Some(Ok(message)) = ws.next().await {
+                let Message::Text(text) = message else { continue };
+                let now = chrono::Utc::now();
+                match serde_json::from_str::<ServerMessage>(&text) {
+                    Ok(ServerMessage::CaughtUp { .. }) => {
+                        let _ = ready.send(Ok(()));
+                    }
+                    Ok(ServerMessage::Events { events }) => {
+                        for event in events {
+                            if event.seq != last + 1 {
+                                gaps.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            last = event.seq;
+                            if matches!(event.event, Event::OrderUpserted { .. }) {
+                                lags.lock().unwrap().push((now - event.at).to_std().unwrap_or_default());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }));
+    }
+    drop(ready_tx);
+    for _ in 0..restaurants.len() {
+        match tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await {
+            Ok(Some(Ok(()))) => {}
+            Ok(Some(Err(why))) => bail!("a kitchen socket failed: {why}"),
+            _ => bail!("the kitchen sockets did not all catch up within a minute"),
+        }
+    }
+    let (rate, latencies) = ingest_across(http, &bases, restaurants, duration).await?;
+    let placed = latencies.len();
+    // Every order placed reaches its socket; give the tail (and any repair from the log) time to arrive.
+    let waited = Instant::now();
+    while lags.lock().unwrap().len() < placed && waited.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for socket in sockets {
+        socket.abort();
+    }
+    let lags = std::mem::take(&mut *lags.lock().unwrap());
+    let mut faults = String::new();
+    if lags.len() != placed {
+        faults.push_str(&format!(", {} of {placed} orders heard", lags.len()));
+    }
+    match gaps.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => {}
+        gaps => faults.push_str(&format!(", {gaps} gaps")),
+    }
+    Ok((
+        format!("order commit → kitchen socket during full ingest, p50 / p99, {label} ({rate:.0} orders/s{faults})"),
+        format!("{} / {}", ms(percentile(&lags, 50.0)), ms(percentile(&lags, 99.0))),
+        "p99 ≤ 10 ms".into(),
+    ))
 }

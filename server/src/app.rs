@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use ordera_protocol::api::{ErrorBody, ErrorDetail};
 
 use crate::auth::LoginThrottle;
-use crate::bus::{Bus, LocalBus, RedisBus};
+use crate::bus::{Bus, LocalBus, RedisBus, RedisSettings};
 use crate::config::{self, Config};
 use crate::error::ApiError;
 use crate::hub::Hub;
@@ -148,15 +148,21 @@ impl Application {
         }
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
         let hub = Arc::new(Hub::new(store.clone()));
+        // Redis is joined in the background: the instance serves while it is down (see `bus`).
         let bus: Arc<dyn Bus> = match &config.redis_url {
-            Some(url) => Arc::new(
-                RedisBus::start(url.expose_secret(), hub.clone())
-                    .await
-                    .with_context(|| format!("connecting to Redis at {}", config::redact_url(url.expose_secret())))?,
-            ),
+            Some(url) => {
+                let settings = RedisSettings {
+                    timeout: Duration::from_millis(config.bus_timeout_ms.max(1)),
+                    queue: config.bus_queue,
+                };
+                Arc::new(
+                    RedisBus::start(url.expose_secret(), hub.clone(), settings)
+                        .with_context(|| format!("reading REDIS_URL {}", config::redact_url(url.expose_secret())))?,
+                )
+            }
             None => Arc::new(LocalBus),
         };
-        tokio::spawn(publish(committals, hub.clone(), bus.clone()));
+        tokio::spawn(fan_out(committals, hub.clone(), bus.clone()));
         tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
         tokio::spawn(prune(store.clone(), config.event_retention_days));
         let (phase, phase_watch) = tokio::sync::watch::channel(Phase::Serving);
@@ -220,16 +226,14 @@ impl Application {
     }
 }
 
-/// Hands each commit to this instance's sockets at once, then to the other instances.
-async fn publish(mut committals: store::Committals, hub: Arc<Hub>, bus: Arc<dyn Bus>) {
+/// Hands each commit to this instance's sockets at once, then to the bus for the other instances. Nothing
+/// here waits on the network: the bus only queues (see `bus`), so a slow or frozen Redis cannot hold up the
+/// next commit's delivery here.
+async fn fan_out(mut committals: store::Committals, hub: Arc<Hub>, bus: Arc<dyn Bus>) {
     while let Some(committed) = committals.recv().await {
         hub.deliver(committed.tenant_id, &committed.events);
         ::metrics::counter!(metrics::EVENTS_PUBLISHED).increment(committed.events.len() as u64);
-        if let Err(error) = bus.publish(&committed).await {
-            // The other instances' position checks will find these events in the log.
-            ::metrics::counter!(metrics::BUS_PUBLISH_FAILURES).increment(1);
-            tracing::warn!(error = %error, "publishing on the bus failed");
-        }
+        bus.publish(committed);
     }
 }
 

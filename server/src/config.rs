@@ -32,6 +32,18 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<SecretString>,
 
+    /// How long Redis may take to accept a connection or answer (a publication, a subscription, a
+    /// heartbeat), in milliseconds, before this instance counts it as unreachable and reconnects. Meanwhile
+    /// its own sockets are served as ever, and other instances' events come through the position checks.
+    #[arg(long, env = "ORDERA_BUS_TIMEOUT_MS", default_value_t = 1000)]
+    pub bus_timeout_ms: u64,
+
+    /// Commits waiting to be published on Redis. When Redis does not keep up, commits past this are not
+    /// published (counted in `ordera_bus_dropped_events_total`): the other instances read them from the log
+    /// at their next position check.
+    #[arg(long, env = "ORDERA_BUS_QUEUE", default_value_t = 4096)]
+    pub bus_queue: usize,
+
     /// Directory for the embedded database and other local files.
     #[arg(long, env = "ORDERA_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -134,6 +146,8 @@ impl Config {
             addr: "127.0.0.1:0".parse().expect("valid address"),
             database_url: Some(SecretString::from(database_url.to_owned())),
             redis_url: None,
+            bus_timeout_ms: 1000,
+            bus_queue: 4096,
             data_dir,
             log_format: LogFormat::Pretty,
             max_upload_bytes: 512 * 1024,

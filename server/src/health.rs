@@ -30,6 +30,13 @@ struct Readiness {
     status: &'static str,
     /// `postgres` or `sqlite`.
     database: &'static str,
+    /// `in-process` (one instance, no Redis) or `redis`.
+    bus: &'static str,
+    /// `local` without Redis; `connected` while this instance publishes to and hears from Redis;
+    /// `disconnected` while Redis is down or does not answer. A disconnected instance is still ready: its
+    /// own orders reach its sockets at once, other instances' at each position check, and it rejoins by
+    /// itself.
+    bus_state: &'static str,
 }
 
 /// The process is up and serving.
@@ -38,22 +45,28 @@ async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The process can take new clients: it is not stopping, and the database answers.
+/// The process can take new clients: it is not stopping, and the database answers. Redis being down does
+/// not make it unready; the body says so.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, body = Readiness, description = "ready for new clients"),
     (status = 503, body = Readiness, description = "stopping (draining) or without its database (unavailable)"),
 ))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let database = state.store.backend();
+    let readiness = |status| Readiness {
+        status,
+        database: state.store.backend(),
+        bus: state.bus.name(),
+        bus_state: state.bus.state().as_str(),
+    };
     // A stopping instance still serves what reaches it, but must get no new clients.
     if *state.phase.borrow() != Phase::Serving {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "draining", database }));
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(readiness("draining")));
     }
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Readiness { status: "ready", database })),
+        Ok(()) => (StatusCode::OK, Json(readiness("ready"))),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "unavailable", database }))
+            (StatusCode::SERVICE_UNAVAILABLE, Json(readiness("unavailable")))
         }
     }
 }

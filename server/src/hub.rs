@@ -84,6 +84,12 @@ impl Hub {
         }
     }
 
+    /// Whether sockets here follow the restaurant: a bus message for one that none follows needs no
+    /// decoding.
+    pub fn follows(&self, tenant_id: Uuid) -> bool {
+        self.tenants.lock().expect("hub lock").contains_key(&tenant_id)
+    }
+
     /// Restaurants with sockets here; channels nobody listens to any more are dropped.
     pub fn active_tenants(&self) -> Vec<Uuid> {
         let mut tenants = self.tenants.lock().expect("hub lock");

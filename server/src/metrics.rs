@@ -1,6 +1,6 @@
 //! Prometheus metrics at `/metrics`: HTTP traffic by route, sync sockets by device kind, events
-//! published and delivered with their lag, orders placed, outbox sizes devices report, bus reconnects and
-//! database pool use. Labels never carry tenant or device ids, so the series count stays bounded.
+//! published and delivered with their lag, orders placed, outbox sizes devices report, the bus (connected,
+//! reconnects, failed and dropped publications) and database pool use. Labels never carry tenant or device ids, so the series count stays bounded.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -25,6 +25,8 @@ pub const ORDERS_PLACED: &str = "ordera_orders_placed_total";
 pub const DEVICE_OUTBOX: &str = "ordera_device_outbox_size";
 pub const BUS_RECONNECTS: &str = "ordera_bus_reconnects_total";
 pub const BUS_PUBLISH_FAILURES: &str = "ordera_bus_publish_failures_total";
+pub const BUS_DROPPED_EVENTS: &str = "ordera_bus_dropped_events_total";
+pub const BUS_CONNECTED: &str = "ordera_bus_connected";
 pub const DB_CONNECTIONS: &str = "ordera_db_pool_connections";
 
 /// The process-wide recorder. Installed once; every `Application` in the process (tests start many)
@@ -59,7 +61,12 @@ fn describe() {
     metrics::describe_counter!(ORDERS_PLACED, "Orders created (retries of an order are not counted)");
     metrics::describe_histogram!(DEVICE_OUTBOX, "Outbox sizes devices report with their pings");
     metrics::describe_counter!(BUS_RECONNECTS, "Times the Redis bus subscription was (re)established");
-    metrics::describe_counter!(BUS_PUBLISH_FAILURES, "Publications to the bus that failed");
+    metrics::describe_counter!(BUS_PUBLISH_FAILURES, "Pipelines of publications to the bus that failed or timed out");
+    metrics::describe_counter!(
+        BUS_DROPPED_EVENTS,
+        "Events not published because the bus's queue was full; other instances read them from the log"
+    );
+    metrics::describe_gauge!(BUS_CONNECTED, "1 while this instance publishes to and hears from Redis, else 0");
     metrics::describe_gauge!(DB_CONNECTIONS, "Database pool connections by state");
 }
 
@@ -93,6 +100,10 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let (size, idle) = state.store.pool_connections();
     metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(idle as f64);
     metrics::gauge!(DB_CONNECTIONS, "state" => "active").set((size as usize).saturating_sub(idle) as f64);
+    match state.bus.state() {
+        crate::bus::BusState::Local => {}
+        bus => metrics::gauge!(BUS_CONNECTED).set(if bus == crate::bus::BusState::Connected { 1.0 } else { 0.0 }),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 

@@ -17,11 +17,11 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::ws::SyncClient;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
     for _ in 0..300 {
         if ready().await {
             return;
@@ -32,13 +32,13 @@ async fn wait_for(what: &str, mut ready: impl AsyncFnMut() -> bool) {
 }
 
 /// A Redis of the test's own, so the test can kill and restart it.
-struct Redis {
-    port: u16,
-    child: Option<Child>,
+pub(crate) struct Redis {
+    pub(crate) port: u16,
+    pub(crate) child: Option<Child>,
 }
 
 impl Redis {
-    async fn start(port: u16) -> Self {
+    pub(crate) async fn start(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -49,11 +49,11 @@ impl Redis {
         Self { port, child: Some(child) }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    async fn kill(&mut self) {
+    pub(crate) async fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().await.unwrap();
         }
@@ -61,18 +61,18 @@ impl Redis {
 }
 
 /// An `ordera-server` process.
-struct Server {
-    addr: SocketAddr,
-    child: Child,
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    pub(crate) child: Child,
 }
 
 impl Server {
-    async fn start(database_url: &str, redis_url: &str) -> Self {
+    pub(crate) async fn start(database_url: &str, redis_url: &str) -> Self {
         Self::start_with(database_url, Some(redis_url), &[]).await
     }
 
     /// A server with settings of the test's own in its environment; without Redis it fans out to no one.
-    async fn start_with(database_url: &str, redis_url: Option<&str>, env: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start_with(database_url: &str, redis_url: Option<&str>, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let data_dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_ordera-server"));
@@ -101,14 +101,14 @@ impl Server {
         Self { addr, child }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}/api/v1/{path}", self.addr)
     }
 }
 
 /// Reads events until every order in `expected` has been seen, checking that sequence numbers stay
 /// contiguous (nothing lost, nothing twice).
-async fn hear_orders(client: &mut SyncClient, expected: &[Uuid], seen: &mut Vec<Uuid>) {
+pub(crate) async fn hear_orders(client: &mut SyncClient, expected: &[Uuid], seen: &mut Vec<Uuid>) {
     while !expected.iter().all(|id| seen.contains(id)) {
         let before = client.last;
         for event in client.events(1).await {
@@ -121,13 +121,13 @@ async fn hear_orders(client: &mut SyncClient, expected: &[Uuid], seen: &mut Vec<
 }
 
 /// A restaurant set up across two instances: a product, a kiosk token and a kitchen token.
-struct Chain {
-    fries: Uuid,
-    kiosk: String,
-    kds: String,
+pub(crate) struct Chain {
+    pub(crate) fries: Uuid,
+    pub(crate) kiosk: String,
+    pub(crate) kds: String,
 }
 
-async fn chain(http: &reqwest::Client, a: &Server, b: &Server) -> Chain {
+pub(crate) async fn chain(http: &reqwest::Client, a: &Server, b: &Server) -> Chain {
     let signup = json!({"restaurant_name": "Chain Soho", "timezone": "Europe/London", "currency": "GBP",
         "owner_name": "Olive", "email": format!("{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD});
     let owner: SessionResponse =
@@ -392,7 +392,12 @@ async fn a_stopping_instance_reports_draining_and_finishes_the_request_in_flight
 }
 
 /// One sample's value from a Prometheus scrape of `server`, by name and labels (`None` when absent).
-async fn scrape(http: &reqwest::Client, server: &Server, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) async fn scrape(
+    http: &reqwest::Client,
+    server: &Server,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<f64> {
     let text = http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap();
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("Prometheus text");
     scrape.samples.iter().find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v))).map(

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod bus;
 mod catalog;
 mod cluster;
 mod devices;
