@@ -10,8 +10,16 @@
 //!   422 naming it, like any invalid value. Only text that is not JSON at all is a 400.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
 
-use axum::http::Uri;
+use axum::body::{Body, HttpBody};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
+use futures_util::StreamExt;
 use ordera_protocol::validate::free_text;
 use ordera_protocol::{FieldErrors, ValidationError};
 use serde::de::value::{MapDeserializer, SeqDeserializer};
@@ -70,6 +78,30 @@ pub fn query_text(uri: &Uri) -> Option<FieldErrors> {
     pairs.iter().find_map(|(name, value)| {
         free_text(name).and_then(|()| free_text(value)).err().map(|error| FieldErrors::single(name, error.0))
     })
+}
+
+/// Says `Connection: close` on the answer to a request whose body was not read to its end: a refusal made
+/// before the body arrived (401, 405, 413, 415). The server cannot take the connection's next request
+/// then (the rest of this body stands in its way) and closes it; saying so keeps a keep-alive client from
+/// sending its next request down a connection about to close, where it would be lost.
+pub async fn close_if_body_unread(request: Request, next: Next) -> Response {
+    if request.body().is_end_stream() {
+        return next.run(request).await;
+    }
+    let finished = Arc::new(AtomicBool::new(false));
+    let seen = finished.clone();
+    let (parts, body) = request.into_parts();
+    // The end of the data marks the body read; an error or a handler that stops early leaves it unread.
+    let end = futures_util::stream::poll_fn(move |_| {
+        seen.store(true, Ordering::Relaxed);
+        Poll::Ready(None)
+    });
+    let body = Body::from_stream(body.into_data_stream().chain(end));
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if !finished.load(Ordering::Relaxed) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn parse(bytes: &[u8]) -> Result<Value, InputError> {

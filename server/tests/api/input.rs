@@ -203,3 +203,50 @@ both! {
         assert_eq!(cells, expected);
     }
 }
+
+/// Sends `head` on a fresh connection and reads the response's status line and headers, lower-cased.
+async fn early_answer(app: &TestApp, head: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = tokio::time::timeout(crate::ws::WAIT, stream.read(&mut buffer)).await.expect("an answer").unwrap();
+        assert!(read > 0, "the connection closed without an answer");
+        received.extend_from_slice(&buffer[..read]);
+    }
+    (stream, String::from_utf8_lossy(&received).to_lowercase())
+}
+
+both! {
+    async fn an_answer_given_before_the_body_arrived_says_the_connection_closes(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        // 401: no token, and the body (20 bytes promised) not sent yet.
+        let (_, unauthorized) = early_answer(&app, "POST /api/v1/categories HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 20\r\n\r\n").await;
+        assert!(unauthorized.starts_with("http/1.1 401"), "{unauthorized}");
+        assert!(unauthorized.contains("\r\nconnection: close\r\n"), "{unauthorized}");
+        // 405: a method the path does not have.
+        let head = format!("PUT /api/v1/categories HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 20\r\n\r\n", soho.token);
+        let (_, not_allowed) = early_answer(&app, &head).await;
+        assert!(not_allowed.starts_with("http/1.1 405"), "{not_allowed}");
+        assert!(not_allowed.contains("\r\nconnection: close\r\n"), "{not_allowed}");
+
+        // A request whose body was read keeps its connection for the next one.
+        use tokio::io::AsyncWriteExt;
+        let body = r#"{"name": "Drinks"}"#;
+        let head = format!("POST /api/v1/categories HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", soho.token, body.len());
+        let (mut stream, created) = early_answer(&app, &head).await;
+        assert!(created.starts_with("http/1.1 201"), "{created}");
+        assert!(!created.contains("connection: close"), "{created}");
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n").await.unwrap();
+        let mut next = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !String::from_utf8_lossy(&next).contains("HTTP/1.1 200") {
+            use tokio::io::AsyncReadExt;
+            let read = tokio::time::timeout(crate::ws::WAIT, stream.read(&mut buffer)).await.expect("an answer").unwrap();
+            assert!(read > 0, "the next request was lost: {}", String::from_utf8_lossy(&next));
+            next.extend_from_slice(&buffer[..read]);
+        }
+    }
+}
