@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::input::close_if_body_unread))
         // With Sentry on, its panic hook has reported the panic already: log it only when it has not, so
         // that one panic is one report. The client gets the usual 500.
         .layer(CatchPanicLayer::custom(|_| {

@@ -1,12 +1,18 @@
 //! The API's one error type. Every failure a client can see maps to a status and the JSON shape
 //! `{"error": {"code", "message", "fields"}}`; an internal failure is logged and shown only as "internal".
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ordera_protocol::api::{ErrorBody, ErrorDetail};
 use ordera_protocol::FieldErrors;
+use serde::de::DeserializeOwned;
+
+use crate::input::{self, InputError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -98,49 +104,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())),
-            JsonRejection::JsonDataError(e) => {
-                let fields = field_of(&e);
-                ApiError::Unprocessable { message: e.body_text(), fields }
-            }
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned())
-            }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::PayloadTooLarge("request body too large".to_owned())
-            }
-            other => ApiError::BadRequest(other.body_text()),
+impl From<InputError> for ApiError {
+    fn from(error: InputError) -> Self {
+        match error {
+            InputError::Malformed(_) => ApiError::BadRequest(error.to_string()),
+            InputError::Invalid { message, fields } => ApiError::Unprocessable { message, fields },
         }
     }
-}
-
-/// Names the field a body failed to decode at ("items[0].quantity": "invalid type: string, expected
-/// i64"), so that a client shows the error next to the right input, as it does for validation errors.
-/// axum decodes through `serde_path_to_error`, which is found in the rejection's chain of sources.
-fn field_of(rejection: &axum::extract::rejection::JsonDataError) -> Option<FieldErrors> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(rejection);
-    while let Some(error) = source {
-        if let Some(error) = error.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
-            let path = error.path().to_string();
-            // serde_json appends where in the text it happened; the field name says it better.
-            let message = error.inner().to_string();
-            let message = message.split(" at line ").next().unwrap_or_default().to_owned();
-            // A missing field is reported at its parent: name the field itself.
-            let field = match message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-                Some(missing) if path == "." => missing.to_owned(),
-                Some(missing) => format!("{path}.{missing}"),
-                // The body as a whole is wrong (an array for an object): no one field to point at.
-                None if path == "." => return None,
-                None => path,
-            };
-            return Some(FieldErrors::single(&field, message));
-        }
-        source = error.source();
-    }
-    None
 }
 
 impl From<PathRejection> for ApiError {
@@ -155,10 +125,39 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json` with this API's error shape on rejection.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON request body, read by [`crate::input::json_body`] (an object, free text, each field of its type),
+/// with this API's error shape on rejection. Every handler takes its body this way.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !json_content_type(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned()));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("request body too large".to_owned())
+            } else {
+                ApiError::BadRequest(rejection.body_text())
+            }
+        })?;
+        Ok(ApiJson(input::json_body(&bytes)?))
+    }
+}
+
+/// `application/json`, or a `+json` type, with any parameters (as `axum::Json` accepts).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -171,7 +170,22 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
-/// `axum::extract::Query` with this API's error shape on rejection.
-#[derive(Debug, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// Query parameters, with their text checked as a body's is ([`crate::input::query_text`]) and this API's
+/// error shape on rejection.
+#[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        if let Some(fields) = input::query_text(&parts.uri) {
+            return Err(ApiError::invalid(fields));
+        }
+        Ok(ApiQuery(Query::try_from_uri(&parts.uri)?.0))
+    }
+}

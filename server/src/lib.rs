@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod hub;
 pub mod images;
+pub mod input;
 pub mod metrics;
 pub mod orders;
 pub mod reports;

@@ -22,6 +22,11 @@ use crate::store::{Actor, OrderFilter};
 
 /// The most orders an export or a report reads.
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
+/// The last page of the history that can be asked for. At the largest page size that is 200 million
+/// orders deep, past any restaurant's history, and the offset it makes stays far inside an `i64`.
+pub const MAX_PAGE: i64 = 1_000_000;
+/// The largest page of the history.
+pub const MAX_PER_PAGE: i64 = 200;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -226,15 +231,29 @@ async fn list_orders(
 ) -> ApiResult<ApiJson<OrderPage>> {
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(50);
-    if page < 1 {
-        return Err(ApiError::invalid_field("page", "must be 1 or more"));
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(ApiError::invalid_field("page", format!("must be between 1 and {MAX_PAGE}")));
     }
-    if !(1..=200).contains(&per_page) {
-        return Err(ApiError::invalid_field("per_page", "must be between 1 and 200"));
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::invalid_field("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));
     }
+    // Both bounded above, so this cannot overflow.
     let filter = filter(&query, per_page, (page - 1) * per_page)?;
     let (orders, total) = state.store.orders(me.tenant_id, &filter).await?;
     Ok(ApiJson(OrderPage { orders, total, page, per_page }))
+}
+
+/// Free text (a customer's note, a cancel reason) as a CSV cell a spreadsheet shows rather than runs: a cell
+/// starting with `=`, `+`, `-` or `@` is a formula to Excel, LibreOffice and Google Sheets (one that can
+/// fetch a URL or start a program), and a leading tab or carriage return gets there too in some of them. A
+/// leading `'` makes any of these plain text (OWASP's advice for CSV injection). Only free text gets it; the
+/// numbers and dates the server writes itself stay numbers.
+fn spreadsheet_text(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 /// Order history as CSV (same filters, no paging), with times in the restaurant's time zone.
@@ -287,12 +306,12 @@ async fn export_csv(
                 order.placed_at.with_timezone(&tz).to_rfc3339(),
                 order.order_type.to_string(),
                 order.status.to_string(),
-                items.join("; "),
+                spreadsheet_text(items.join("; ")),
                 amount.to_owned(),
                 tenant.currency.clone(),
-                order.note.clone(),
+                spreadsheet_text(order.note.clone()),
                 prep,
-                order.cancel_reason.clone().unwrap_or_default(),
+                spreadsheet_text(order.cancel_reason.clone().unwrap_or_default()),
             ])
             .map_err(anyhow::Error::from)?;
     }

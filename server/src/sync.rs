@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::ErrorBody;
 use ordera_protocol::orders::CommandResult;
 use ordera_protocol::sync::{close, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
-use ordera_protocol::DeviceKind;
+use ordera_protocol::{DeviceKind, FieldErrors};
 use sentry::SentryFutureExt;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{timeout, Instant};
@@ -30,7 +30,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::hub::Frame;
 use crate::state::{AppState, Phase};
 use crate::store::{now, PositionReport, SnapshotScope};
-use crate::{hub, metrics, orders};
+use crate::{hub, input, metrics, orders};
 
 /// The largest client message accepted; commands are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -191,6 +191,8 @@ struct Session {
 
 enum Incoming {
     Message(ClientMessage),
+    /// A message whose text is not free text (`input`): refused naming the fields, a command by its ack.
+    Refused(ClientMessage, FieldErrors),
     /// Not valid JSON or not a known message: said back to the client, the session goes on.
     Invalid(String),
     Close(Closing),
@@ -223,19 +225,22 @@ impl Session {
     async fn next_message(stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Incoming {
         loop {
             match stream.next().await {
-                None | Some(Err(_)) => return Incoming::Gone,
+                None => return Incoming::Gone,
+                Some(Err(error)) if too_big(&error) => return Incoming::Close(too_big_closing()),
+                Some(Err(_)) => return Incoming::Gone,
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > MAX_MESSAGE_BYTES {
-                        return Incoming::Close(Closing::new(1009, "message too big"));
+                        return Incoming::Close(too_big_closing());
                     }
-                    return match serde_json::from_str::<ClientMessage>(&text) {
-                        Ok(message) => Incoming::Message(message),
+                    return match input::message::<ClientMessage>(text.as_bytes()) {
+                        Ok((message, None)) => Incoming::Message(message),
+                        Ok((message, Some(fields))) => Incoming::Refused(message, fields),
                         Err(error) => Incoming::Invalid(error.to_string()),
                     };
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     if bytes.len() > MAX_MESSAGE_BYTES {
-                        return Incoming::Close(Closing::new(1009, "message too big"));
+                        return Incoming::Close(too_big_closing());
                     }
                     return Incoming::Invalid("binary messages are not understood; send JSON text".into());
                 }
@@ -266,7 +271,9 @@ impl Session {
             Err(_) => return Err(Closing::new(close::HELLO_TIMEOUT, "say hello first, and promptly")),
             Ok(Incoming::Gone) => return Ok(()),
             Ok(Incoming::Close(closing)) => return Err(closing),
-            Ok(Incoming::Invalid(_)) => return Err(Closing::new(close::PROTOCOL, "the first message must be a hello")),
+            Ok(Incoming::Invalid(_) | Incoming::Refused(..)) => {
+                return Err(Closing::new(close::PROTOCOL, "the first message must be a hello"))
+            }
             Ok(Incoming::Message(message)) => message,
         };
         let ClientMessage::Hello { token, epoch, since } = hello else {
@@ -338,6 +345,7 @@ impl Session {
                             message: format!("could not read that message: {why}"),
                         })?,
                         Incoming::Message(message) => self.handle(message).await?,
+                        Incoming::Refused(message, fields) => self.refuse(message, fields)?,
                     }
                 },
                 _ = tokio::time::sleep_until(last_heard + idle_timeout) => {
@@ -426,6 +434,23 @@ impl Session {
         }
     }
 
+    /// Answers a message refused for its text as the same command with an invalid field would be: a
+    /// command is acked as rejected (the device drops it from its outbox and shows why), anything else is
+    /// said back.
+    fn refuse(&self, message: ClientMessage, fields: FieldErrors) -> Result<(), Closing> {
+        let reason = ApiError::invalid(fields).to_string();
+        let command_id = match message {
+            ClientMessage::PlaceOrder { command_id, .. } => command_id,
+            ClientMessage::ChangeStatus { change, .. } => change.command_id,
+            ClientMessage::MarkItems { change, .. } => change.command_id,
+            ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
+            ClientMessage::Ping { .. } => {
+                return self.send(&ServerMessage::Error { code: "bad_message".into(), message: reason })
+            }
+        };
+        self.send(&ServerMessage::Ack { command_id, result: CommandResult::rejected(reason, None) })
+    }
+
     async fn handle(&mut self, message: ClientMessage) -> Result<(), Closing> {
         let auth = self.auth.expect("authenticated before commands");
         let (command_id, result) = match message {
@@ -470,6 +495,20 @@ impl Session {
         };
         self.send(&ServerMessage::Ack { command_id, result })
     }
+}
+
+fn too_big_closing() -> Closing {
+    Closing::new(1009, "message too big")
+}
+
+/// Whether the WebSocket layer refused a frame or message for its size (over the upgrade's limits, far
+/// above `MAX_MESSAGE_BYTES`). The client hears 1009, as for any message too big, rather than a socket that
+/// just goes away (1005). axum reports it as its own error around tungstenite's, the version axum uses
+/// (pinned once in the workspace).
+fn too_big(error: &axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    let inner = std::error::Error::source(error).and_then(|inner| inner.downcast_ref::<Error>());
+    matches!(inner, Some(Error::Capacity(_)))
 }
 
 fn head_tenant(session: &Session) -> uuid::Uuid {

@@ -11,6 +11,7 @@ mod cluster;
 mod devices;
 mod errors;
 mod images;
+mod input;
 mod isolation;
 mod kitchen;
 mod logs;

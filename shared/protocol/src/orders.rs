@@ -135,7 +135,7 @@ fn note(value: Option<&str>) -> Result<String, ValidationError> {
     if trimmed.chars().count() > MAX_NOTE_CHARS {
         return Err(ValidationError::new(format!("note must be at most {MAX_NOTE_CHARS} characters")));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+    if !trimmed.chars().all(crate::validate::is_free_text_char) {
         return Err(ValidationError::new("note must not contain control characters"));
     }
     Ok(trimmed.to_owned())

@@ -61,6 +61,27 @@ impl fmt::Display for FieldErrors {
     }
 }
 
+/// Whether free text (a note, a description, a reason, a search) may hold `c`. A line break and a tab are
+/// how people lay a note out, so they stay. Every other control character is refused, wherever text comes
+/// in: NUL cannot be stored by PostgreSQL at all (SQLite would keep it, and the backends must agree), and the
+/// rest (ESC, backspace, bell, carriage return, DEL, the C1 set) show as nothing on a screen yet act on what
+/// prints or shows the text: a kitchen printer's ESC/POS commands, a terminal tailing the logs, a carriage
+/// return printing one line over another. Names are stricter still (no control characters at all).
+pub fn is_free_text_char(c: char) -> bool {
+    !c.is_control() || c == '\n' || c == '\t'
+}
+
+/// Checks text against [`is_free_text_char`], saying which character was refused.
+pub fn free_text(value: &str) -> Result<(), ValidationError> {
+    match value.chars().find(|c| !is_free_text_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(ValidationError::new(format!(
+            "must not contain control characters (found U+{:04X}); line breaks and tabs are fine",
+            u32::from(c)
+        ))),
+    }
+}
+
 /// Trims and checks a free-text field: not empty, at most `max` characters, no control characters.
 fn text(value: &str, what: &str, max: usize) -> Result<String, ValidationError> {
     let trimmed = value.trim();
@@ -143,6 +164,7 @@ impl Description {
         if trimmed.chars().count() > 1000 {
             return Err(ValidationError::new("description must be at most 1000 characters"));
         }
+        free_text(trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -297,6 +319,18 @@ mod tests {
         assert!(ProductName::parse("   ").is_err());
         assert!(ProductName::parse(&"x".repeat(101)).is_err());
         assert!(ProductName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks_and_tabs_and_refuses_other_control_characters() {
+        assert!(free_text("table 4\nno salt\textra vinegar").is_ok());
+        assert!(free_text("crème brûlée 🍮").is_ok());
+        for bad in ["\u{0}", "\u{7}", "\u{8}", "\r", "\u{1b}[31m", "\u{7f}", "\u{85}", "\u{9b}"] {
+            let error = free_text(&format!("a{bad}b")).unwrap_err();
+            assert!(error.0.contains("control characters"), "{bad:?}: {error}");
+        }
+        assert!(Description::parse("thin\u{0}").is_err());
+        assert_eq!(Description::parse(" Thin.\nCrisp. ").unwrap().as_str(), "Thin.\nCrisp.");
     }
 
     #[test]
