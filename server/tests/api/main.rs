@@ -12,6 +12,7 @@ mod errors;
 mod images;
 mod isolation;
 mod kitchen;
+mod limits;
 mod logs;
 mod migrations;
 mod operations;
