@@ -16,6 +16,7 @@
 //!    without Redis.
 //! 6. Client engine: applying 10,000 events to a device's cache (in the server's replay pages), and
 //!    draining 1,000 orders queued offline once the app starts again with a connection.
+//! 6. Server memory: resident after the set-up's 100 sign-ups, after 400 concurrent logins, and at the end.
 //!
 //! Figures are printed, never asserted: they depend on the machine.
 
@@ -101,6 +102,7 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
     let base = format!("http://{addr}/api/v1");
     eprintln!("setting up {TENANTS} restaurants");
     let restaurants = Arc::new(setup(&http, &base).await?);
+    let memory = Memory::after_setup_and_logins(&http, &base, &restaurants, server.id().context("server pid")?).await?;
     let mut rows = Vec::new();
 
     // 1 and 2. Memory per idle socket, measured first, before load has grown the allocator; then delivery.
@@ -198,6 +200,7 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
     rows.push(("engine: apply 10,000 events to the cache".into(), ms(engine_apply(10_000)?), "< 1 s".into()));
     let drain = engine_drain(&http, &base, &restaurants[0], 1000).await?;
     rows.push(("engine: drain 1,000 orders queued offline".into(), ms(drain), "< 5 s".into()));
+    rows.extend(memory.rows(rss_kib(server.id().context("server pid")?)?));
 
     server.kill().await?;
     Ok(rows)
@@ -322,6 +325,86 @@ fn percentile(samples: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
+const LOGINS: usize = 400;
+
+/// Measure 6, the server's resident memory where password hashing used to swell it: after the set-up's
+/// sign-ups, and after `LOGINS` owners log in at once (each refused one retries when `Retry-After` says).
+struct Memory {
+    after_setup: u64,
+    after_logins: u64,
+    logins: Duration,
+    refused_first: usize,
+    /// Answered neither 200 nor 429/503: errors.
+    failed: usize,
+}
+
+impl Memory {
+    async fn after_setup_and_logins(
+        http: &reqwest::Client,
+        base: &str,
+        restaurants: &[Restaurant],
+        pid: u32,
+    ) -> Result<Self> {
+        let after_setup = rss_kib(pid)?;
+        let mut emails = Vec::with_capacity(restaurants.len());
+        for restaurant in restaurants {
+            let me: ordera_protocol::api::MeResponse =
+                http.get(format!("{base}/me")).bearer_auth(&restaurant.owner).send().await?.json().await?;
+            emails.push(me.user.context("an owner's session")?.email);
+        }
+        eprintln!("memory: {LOGINS} concurrent logins");
+        let start = Instant::now();
+        let mut logins = Vec::with_capacity(LOGINS);
+        for n in 0..LOGINS {
+            let (http, url, email) = (http.clone(), format!("{base}/login"), emails[n % emails.len()].clone());
+            logins.push(tokio::spawn(async move {
+                let body = json!({"email": email, "password": "bench password 123"});
+                let mut refused = false;
+                for _ in 0..60 {
+                    let response = http.post(&url).json(&body).send().await?;
+                    match response.status().as_u16() {
+                        200 => return Ok((refused, false)),
+                        429 | 503 => {
+                            refused = true;
+                            let wait =
+                                response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+                            tokio::time::sleep(Duration::from_secs(wait.unwrap_or(1))).await;
+                        }
+                        _ => return Ok((refused, true)),
+                    }
+                }
+                bail!("a login was refused for a minute")
+            }));
+        }
+        let (mut refused_first, mut failed) = (0, 0);
+        for login in logins {
+            let (refused, failure) = login.await??;
+            refused_first += usize::from(refused);
+            failed += usize::from(failure);
+        }
+        let logins = start.elapsed();
+        Ok(Self { after_setup, after_logins: rss_kib(pid)?, logins, refused_first, failed })
+    }
+
+    fn rows(&self, at_end: u64) -> Vec<(String, String, String)> {
+        let mib = |kib: u64| format!("{:.0} MiB", kib as f64 / 1024.0);
+        vec![
+            (format!("server RSS after setup ({TENANTS} sign-ups)"), mib(self.after_setup), "≤ 50 MiB".into()),
+            (
+                format!(
+                    "server RSS after {LOGINS} concurrent logins ({:.1} s, {} answered 429 first, {} failed)",
+                    self.logins.as_secs_f64(),
+                    self.refused_first,
+                    self.failed
+                ),
+                mib(self.after_logins),
+                "≤ 50 MiB".into(),
+            ),
+            ("server RSS at the end".into(), mib(at_end), "".into()),
+        ]
+    }
+}
+
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
@@ -339,6 +422,8 @@ async fn start_server(bin: &str, database_url: &str, redis_url: Option<&str>) ->
         .env("ORDERA_ADDR", format!("127.0.0.1:{port}"))
         .env("ORDERA_DATA_DIR", &data_dir)
         .env("RUST_LOG", "warn")
+        // The set-up signs up every restaurant from this one address.
+        .env("ORDERA_SIGNUPS_PER_ADDRESS", "1000")
         .stdout(Stdio::null())
         .kill_on_drop(true);
     if let Some(redis_url) = redis_url {

@@ -42,16 +42,27 @@ async fn start_session(state: &AppState, tenant_id: Uuid, user: User) -> ApiResu
     Ok(SessionResponse { token, expires_at, user, tenant })
 }
 
-/// Sign up a restaurant branch with its owner account; returns a session for the owner.
+/// Sign up a restaurant branch with its owner account; returns a session for the owner. Sign-ups are
+/// limited per address, and like logins wait for a free password-hashing worker.
 #[utoipa::path(post, path = "/signup", tag = "accounts", request_body = SignupRequest,
-    responses((status = 201, body = SessionResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SessionResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 async fn signup(
     State(state): State<AppState>,
+    ClientIp(address): ClientIp,
     ApiJson(request): ApiJson<SignupRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<SessionResponse>)> {
     let signup = request.validate()?;
-    let password_hash = hash_password(signup.password.expose().to_owned()).await?;
+    // Counted before the hash is computed, so that a burst cannot all be let in while the first are hashing.
+    state.throttle.begin_signup(address).map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    let password_hash = match hash_password(&state.hashing, signup.password.expose().to_owned()).await {
+        Err(busy @ ApiError::TooManyRequests { .. }) => {
+            state.throttle.signup_unchecked(address);
+            return Err(busy);
+        }
+        hashed => hashed?,
+    };
     let tenant = NewTenant {
         id: ordera_protocol::new_id(),
         name: signup.restaurant_name.into_inner(),
@@ -71,7 +82,8 @@ async fn signup(
     Ok((StatusCode::CREATED, ApiJson(session)))
 }
 
-/// Log in with e-mail and password. Repeated failures lock the account (and the address) out for a while.
+/// Log in with e-mail and password. Repeated failures lock the account (and the address) out for a while;
+/// a login counts as failed from the moment it starts until its password proves right.
 #[utoipa::path(post, path = "/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
@@ -86,23 +98,26 @@ async fn login(
         Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
     state
         .throttle
-        .check_login(&email, address)
+        .begin_login(&email, address)
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
 
     let credentials = state.store.credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    let verified = verify_password(request.password, stored_hash).await?;
+    let verified = match verify_password(&state.hashing, request.password, stored_hash).await {
+        Err(busy @ ApiError::TooManyRequests { .. }) => {
+            state.throttle.login_unchecked(&email, address);
+            return Err(busy);
+        }
+        verified => verified?,
+    };
     let credentials = match credentials {
         Some(credentials) if verified => credentials,
-        _ => {
-            state.throttle.login_failed(&email, address);
-            return Err(wrong);
-        }
+        _ => return Err(wrong),
     };
     if !credentials.user.active {
         return Err(ApiError::Unauthorized("this account has been deactivated"));
     }
-    state.throttle.login_succeeded(&email);
+    state.throttle.login_succeeded(&email, address);
     let session = start_session(&state, credentials.tenant_id, credentials.user).await?;
     Ok(ApiJson(session))
 }
@@ -170,7 +185,7 @@ async fn create_user(
     if !may_grant(me.role, new_user.role) {
         return Err(ApiError::Forbidden("only an owner may add owners"));
     }
-    let password_hash = hash_password(new_user.password.expose().to_owned()).await?;
+    let password_hash = hash_password(&state.hashing, new_user.password.expose().to_owned()).await?;
     let row = NewUserRow {
         id: ordera_protocol::new_id(),
         email: new_user.email.into_inner(),

@@ -26,6 +26,7 @@ use ordera_protocol::api::{ErrorBody, ErrorDetail};
 use crate::auth::LoginThrottle;
 use crate::bus::{Bus, LocalBus, RedisBus, RedisSettings};
 use crate::config::{self, Config};
+use crate::cpu::CpuQueue;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::state::{AppState, Phase};
@@ -34,6 +35,11 @@ use crate::{accounts, catalog, demo, devices, health, images, metrics, orders, r
 
 /// How long a stopping instance gives its sockets to say goodbye.
 const SOCKET_DRAIN: Duration = Duration::from_millis(300);
+
+/// Password hashes and images that may wait for a worker, per worker: about half a second of hashing, a
+/// few seconds of decoding.
+const HASHING_LINE: usize = 8;
+const IMAGE_LINE: usize = 4;
 
 /// JSON bodies are small; only image uploads (with their own limit) are larger.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -144,6 +150,9 @@ impl Application {
         // The recorder first: whatever counts before it is installed (the bus's first subscription, a demo
         // seed's events) would be counted by no one.
         let metrics = metrics::handle();
+        let hashing =
+            Arc::new(CpuQueue::new("hashing", config.hashing_threads(), HASHING_LINE * config.hashing_threads()));
+        let imaging = Arc::new(CpuQueue::new("images", config.image_workers, IMAGE_LINE * config.image_workers.max(1)));
         if config.demo {
             demo::seed(store.as_ref(), config.pairing_ttl()).await.context("seeding the demo restaurant")?;
         }
@@ -172,13 +181,16 @@ impl Application {
             bus,
             metrics,
             phase: phase_watch,
-            config: Arc::new(config),
             store,
             throttle: Arc::new(LoginThrottle::new(
-                config::LOGIN_FAILURE_WINDOW,
+                Duration::from_secs(config.throttle_window_secs),
                 config::LOGIN_FAILURES_PER_ACCOUNT,
                 config::LOGIN_FAILURES_PER_ADDRESS,
+                config.signups_per_address,
             )),
+            hashing,
+            imaging,
+            config: Arc::new(config),
         };
         Ok(Self { router: router(state.clone()), listener, state, phase })
     }

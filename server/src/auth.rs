@@ -22,6 +22,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::cpu::CpuQueue;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{now, TokenOwner};
@@ -61,31 +62,31 @@ pub fn pairing_code_hash(code: &str) -> Vec<u8> {
     Sha256::digest(normalised.as_bytes()).to_vec()
 }
 
-/// Hashes a password with argon2id off the async executor: it takes tens of milliseconds of CPU.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(ApiError::from)
+/// Hashes a password with argon2id in the hashing queue: it takes tens of milliseconds of CPU and 19 MiB.
+pub async fn hash_password(hashing: &CpuQueue, password: String) -> ApiResult<String> {
+    hashing
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+        })
+        .await?
+        .map_err(ApiError::from)
 }
 
-/// Verifies a password off the async executor. Without a stored hash it verifies against a dummy one, so
+/// Verifies a password in the hashing queue. Without a stored hash it verifies against a dummy one, so
 /// an unknown e-mail address takes as long as a wrong password and logins do not reveal who has an account.
-pub async fn verify_password(password: String, stored_hash: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored password hash: {e}"))?;
-        Ok::<_, anyhow::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(ApiError::from)
+pub async fn verify_password(hashing: &CpuQueue, password: String, stored_hash: Option<String>) -> ApiResult<bool> {
+    hashing
+        .run(move || {
+            let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
+            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored password hash: {e}"))?;
+            Ok::<_, anyhow::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await?
+        .map_err(ApiError::from)
 }
 
 fn dummy_hash() -> &'static str {
@@ -231,19 +232,23 @@ impl FromRequestParts<AppState> for ManagerAuth {
 // ---------------------------------------------------------------------------------------------------------
 // Login throttling
 
-/// Counts failures (wrong passwords, unknown pairing codes) per key in a sliding window; past a key's
-/// limit, attempts are refused with 429 and `Retry-After` until its oldest failure leaves the window.
-/// Kept in memory: a restart forgets it, which errs on the side of letting a restaurant's staff back in.
+/// Counts attempts that may be guesses (logins, unknown pairing codes) and sign-ups per key in a sliding
+/// window; past a key's limit, attempts are refused with 429 and `Retry-After` until its oldest entry
+/// leaves the window. A login is counted as failed from the moment it is let in, before its password is
+/// hashed, and forgiven when the password proves right: a burst of concurrent guesses is cut at the limit
+/// rather than all let through while the first ones are still being checked. Kept in memory: a restart
+/// forgets it, which errs on the side of letting a restaurant's staff back in.
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
     window: Duration,
     per_account: usize,
     per_address: usize,
+    signups_per_address: usize,
 }
 
 impl LoginThrottle {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
-        Self { failures: Mutex::new(HashMap::new()), window, per_account, per_address }
+    pub fn new(window: Duration, per_account: usize, per_address: usize, signups_per_address: usize) -> Self {
+        Self { failures: Mutex::new(HashMap::new()), window, per_account, per_address, signups_per_address }
     }
 
     /// Logins are limited per account (against guessing one password) and per address (against trying
@@ -257,30 +262,82 @@ impl LoginThrottle {
         [(format!("pairing:{address}"), self.per_address)]
     }
 
-    pub fn check_login(&self, email: &str, address: IpAddr) -> Result<(), u64> {
-        self.check(&self.login_keys(email, address))
+    /// Lets a login in and counts it as failed until [`Self::login_succeeded`]; `Err(seconds)` when the
+    /// account or the address is at its limit.
+    pub fn begin_login(&self, email: &str, address: IpAddr) -> Result<(), u64> {
+        self.admit(&self.login_keys(email, address))
     }
 
-    pub fn login_failed(&self, email: &str, address: IpAddr) {
-        self.record(&self.login_keys(email, address));
+    /// The password was right: the account's failures are forgotten, and this login no longer counts
+    /// against its address.
+    pub fn login_succeeded(&self, email: &str, address: IpAddr) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        failures.remove(&format!("account:{email}"));
+        Self::forget(&mut failures, &[format!("address:{address}")]);
     }
 
-    pub fn login_succeeded(&self, email: &str) {
-        self.failures.lock().expect("throttle lock").remove(&format!("account:{email}"));
+    /// The password was never checked (the server was too busy to): this was no guess, and must not
+    /// lock a person out who retries while someone else floods the server.
+    pub fn login_unchecked(&self, email: &str, address: IpAddr) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        Self::forget(&mut failures, &self.login_keys(email, address).map(|(key, _)| key));
+    }
+
+    /// Lets a sign-up in and counts it, whatever its outcome: each one costs a password hash, and a
+    /// successful one a whole restaurant.
+    pub fn begin_signup(&self, address: IpAddr) -> Result<(), u64> {
+        self.admit(&self.signup_keys(address))
+    }
+
+    /// The sign-up was turned away before its password was hashed: it does not count.
+    pub fn signup_unchecked(&self, address: IpAddr) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        Self::forget(&mut failures, &self.signup_keys(address).map(|(key, _)| key));
+    }
+
+    fn signup_keys(&self, address: IpAddr) -> [(String, usize); 1] {
+        [(format!("signup:{address}"), self.signups_per_address)]
+    }
+
+    /// Takes back the newest entry of each key.
+    fn forget(failures: &mut HashMap<String, VecDeque<Instant>>, keys: &[String]) {
+        for key in keys {
+            if let Some(times) = failures.get_mut(key) {
+                times.pop_back();
+            }
+        }
     }
 
     pub fn check_pairing(&self, address: IpAddr) -> Result<(), u64> {
-        self.check(&self.pairing_keys(address))
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("throttle lock");
+        self.wait(&mut failures, &self.pairing_keys(address), now).map_or(Ok(()), Err)
     }
 
     pub fn pairing_failed(&self, address: IpAddr) {
-        self.record(&self.pairing_keys(address));
-    }
-
-    /// `Err(seconds)` when any key is at its limit.
-    fn check(&self, keys: &[(String, usize)]) -> Result<(), u64> {
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("throttle lock");
+        self.record(&mut failures, &self.pairing_keys(address), now);
+    }
+
+    /// Checks and counts in one step, so that concurrent attempts cannot all pass the check first.
+    fn admit(&self, keys: &[(String, usize)]) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("throttle lock");
+        if let Some(wait) = self.wait(&mut failures, keys, now) {
+            return Err(wait);
+        }
+        self.record(&mut failures, keys, now);
+        Ok(())
+    }
+
+    /// The seconds until every key is below its limit, if one is at it.
+    fn wait(
+        &self,
+        failures: &mut HashMap<String, VecDeque<Instant>>,
+        keys: &[(String, usize)],
+        now: Instant,
+    ) -> Option<u64> {
         let mut wait = None;
         for (key, limit) in keys {
             if let Some(times) = failures.get_mut(key) {
@@ -294,13 +351,11 @@ impl LoginThrottle {
                 }
             }
         }
-        wait.map_or(Ok(()), Err)
+        wait
     }
 
-    fn record(&self, keys: &[(String, usize)]) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().expect("throttle lock");
-        // Bound memory under a spray of addresses: drop keys whose failures have all aged out.
+    fn record(&self, failures: &mut HashMap<String, VecDeque<Instant>>, keys: &[(String, usize)], now: Instant) {
+        // Bound memory under a spray of addresses: drop keys whose entries have all aged out.
         if failures.len() > 100_000 {
             failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
         }
@@ -333,31 +388,65 @@ mod tests {
 
     #[test]
     fn the_throttle_locks_an_account_after_its_limit_and_success_clears_it() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 10);
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 10, 10);
         let address: IpAddr = "127.0.0.1".parse().unwrap();
+        // Logins still being checked count as failures: the fourth concurrent one is not let in.
         for _ in 0..3 {
-            assert!(throttle.check_login("a@x.io", address).is_ok());
-            throttle.login_failed("a@x.io", address);
+            assert!(throttle.begin_login("a@x.io", address).is_ok());
         }
-        let wait = throttle.check_login("a@x.io", address).unwrap_err();
+        let wait = throttle.begin_login("a@x.io", address).unwrap_err();
         assert!((1..=61).contains(&wait));
-        assert!(throttle.check_login("b@x.io", address).is_ok(), "another account from the same address is fine");
-        throttle.login_succeeded("a@x.io");
-        assert!(throttle.check_login("a@x.io", address).is_ok());
+        assert!(throttle.begin_login("b@x.io", address).is_ok(), "another account from the same address is fine");
+        throttle.login_succeeded("a@x.io", address);
+        assert!(throttle.begin_login("a@x.io", address).is_ok());
     }
 
     #[test]
     fn the_throttle_locks_an_address_that_sprays_accounts_or_codes() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 4);
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 4, 10);
         let address: IpAddr = "10.0.0.1".parse().unwrap();
         let elsewhere: IpAddr = "10.0.0.2".parse().unwrap();
         for n in 0..4 {
-            throttle.login_failed(&format!("user{n}@x.io"), address);
+            assert!(throttle.begin_login(&format!("user{n}@x.io"), address).is_ok());
             throttle.pairing_failed(address);
         }
-        assert!(throttle.check_login("fresh@x.io", address).is_err());
+        assert!(throttle.begin_login("fresh@x.io", address).is_err());
         assert!(throttle.check_pairing(address).is_err());
-        assert!(throttle.check_login("fresh@x.io", elsewhere).is_ok());
+        assert!(throttle.begin_login("fresh@x.io", elsewhere).is_ok());
         assert!(throttle.check_pairing(elsewhere).is_ok());
+    }
+
+    #[test]
+    fn successful_logins_do_not_use_up_their_address() {
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 4, 10);
+        let address: IpAddr = "10.0.0.1".parse().unwrap();
+        for n in 0..10 {
+            let email = format!("cook{n}@x.io");
+            assert!(throttle.begin_login(&email, address).is_ok());
+            throttle.login_succeeded(&email, address);
+        }
+    }
+
+    #[test]
+    fn a_login_or_sign_up_turned_away_unchecked_does_not_count() {
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 1, 4, 1);
+        let address: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(throttle.begin_login("a@x.io", address).is_ok());
+            throttle.login_unchecked("a@x.io", address);
+            assert!(throttle.begin_signup(address).is_ok());
+            throttle.signup_unchecked(address);
+        }
+    }
+
+    #[test]
+    fn sign_ups_are_counted_per_address_whatever_their_outcome() {
+        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 4, 2);
+        let address: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(throttle.begin_signup(address).is_ok());
+        assert!(throttle.begin_signup(address).is_ok());
+        assert!(throttle.begin_signup(address).is_err());
+        assert!(throttle.begin_signup("10.0.0.2".parse().unwrap()).is_ok());
+        assert!(throttle.begin_login("owner@x.io", address).is_ok(), "sign-ups and logins count apart");
     }
 }

@@ -55,6 +55,30 @@ pub struct Config {
     #[arg(long, env = "ORDERA_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_upload_bytes: usize,
 
+    /// Largest image accepted, in pixels (width × height, read from the file's header before decoding):
+    /// decoding takes 4 bytes a pixel, so a small file claiming a huge canvas cannot take the memory.
+    #[arg(long, env = "ORDERA_MAX_IMAGE_PIXELS", default_value_t = crate::images::DEFAULT_MAX_PIXELS)]
+    pub max_image_pixels: u64,
+
+    /// Uploaded images decoded at the same time; a few more wait their turn, beyond that an upload is
+    /// answered 429 with `Retry-After`.
+    #[arg(long, env = "ORDERA_IMAGE_WORKERS", default_value_t = 1)]
+    pub image_workers: usize,
+
+    /// Passwords hashed at the same time (each argon2id hash takes 19 MiB and a core for tens of
+    /// milliseconds). Default: the number of cores. A few more wait their turn, beyond that a sign-up or
+    /// login is answered 429 with `Retry-After`.
+    #[arg(long, env = "ORDERA_HASHING_THREADS")]
+    pub hashing_threads: Option<usize>,
+
+    /// Sign-ups from one address within the throttle window (15 minutes), counted when they start.
+    #[arg(long, env = "ORDERA_SIGNUPS_PER_ADDRESS", default_value_t = 10)]
+    pub signups_per_address: usize,
+
+    /// The login, pairing and sign-up throttles' window, in seconds.
+    #[arg(long, env = "ORDERA_THROTTLE_WINDOW_SECS", default_value_t = LOGIN_FAILURE_WINDOW.as_secs(), hide = true)]
+    pub throttle_window_secs: u64,
+
     /// How long a login session lasts, in hours.
     #[arg(long, env = "ORDERA_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
@@ -140,6 +164,14 @@ impl Config {
         chrono::Duration::minutes(self.pairing_minutes)
     }
 
+    /// The configured number, or one per core: more would only queue inside the OS while each holds its
+    /// 19 MiB.
+    pub fn hashing_threads(&self) -> usize {
+        self.hashing_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+            .max(1)
+    }
+
     /// Settings for tests: loopback on a free port, the given database, small limits.
     pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
         Self {
@@ -151,6 +183,11 @@ impl Config {
             data_dir,
             log_format: LogFormat::Pretty,
             max_upload_bytes: 512 * 1024,
+            max_image_pixels: crate::images::DEFAULT_MAX_PIXELS,
+            image_workers: 1,
+            hashing_threads: Some(2),
+            signups_per_address: 10,
+            throttle_window_secs: LOGIN_FAILURE_WINDOW.as_secs(),
             session_hours: 12,
             pairing_minutes: 10,
             event_retention_days: 7,
@@ -190,12 +227,17 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("log_format", &self.log_format)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("max_image_pixels", &self.max_image_pixels)
+            .field("image_workers", &self.image_workers)
+            .field("hashing_threads", &self.hashing_threads())
+            .field("signups_per_address", &self.signups_per_address)
             .field("sentry", &self.sentry_dsn().is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// Login throttling: this many failures within the window lock an account or an address out.
+/// Login throttling: this many failures within the window lock an account or an address out. A login
+/// counts as failed from the moment it starts until its password proves right.
 pub const LOGIN_FAILURES_PER_ACCOUNT: usize = 5;
 pub const LOGIN_FAILURES_PER_ADDRESS: usize = 50;
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);

@@ -6,6 +6,7 @@ use ordera_protocol::api::{CreateCategoryRequest, CreateProductRequest};
 use ordera_protocol::{Allergen, DeviceKind, Role};
 
 use crate::auth::hash_password;
+use crate::cpu::CpuQueue;
 use crate::images;
 use crate::store::{now, NewPairingCode, NewTenant, NewUserRow, Store};
 
@@ -127,7 +128,8 @@ fn menu() -> Vec<(&'static str, [u8; 3], Vec<Item>)> {
 /// fresh pairing codes for a kiosk, a kitchen screen and an admin device, so the apps `cargo xtask run` starts pair at once.
 pub async fn seed(store: &dyn Store, pairing_ttl: chrono::Duration) -> anyhow::Result<()> {
     let password = crate::auth::new_token("demo-")[..17].to_owned();
-    let password_hash = hash_password(password.clone()).await?;
+    // One hash, before the server takes requests: a queue of its own.
+    let password_hash = hash_password(&CpuQueue::new("hashing", 1, 0), password.clone()).await?;
     let (tenant_id, owner_id) = if let Some(existing) = store.credentials(DEMO_OWNER_EMAIL).await? {
         store.set_password(existing.tenant_id, existing.user.id, &password_hash).await?;
         (existing.tenant_id, existing.user.id)
@@ -195,7 +197,7 @@ async fn create(store: &dyn Store, password_hash: String) -> anyhow::Result<(uui
             };
             let product = store.create_product(tenant.id, &request.validate().map_err(anyhow::Error::msg)?).await?;
             let png = picture(colour, n as u32);
-            let processed = tokio::task::spawn_blocking(move || images::process(&png))
+            let processed = tokio::task::spawn_blocking(move || images::process(&png, images::DEFAULT_MAX_PIXELS))
                 .await?
                 .map_err(|e| anyhow::anyhow!("processing a demo picture: {e}"))?;
             let image = processed.into_new_image();

@@ -2,6 +2,11 @@
 //! then re-encoded (which drops metadata and anything hidden in the file) as a display-size JPEG and a
 //! thumbnail. Images are served with a strong ETag and long-lived cache headers: an image id never
 //! changes content, a new upload gets a new id.
+//!
+//! A file of a few KiB can declare a canvas of 10,000 × 10,000 pixels, which takes 400 MB to decode (a
+//! decompression bomb). So the size the header declares is checked before anything is decoded, the
+//! decoder's own allocations are capped to what an image within that size needs, and uploads are
+//! decoded a few at a time (`ORDERA_IMAGE_WORKERS`), in a short queue.
 
 use std::io::Cursor;
 
@@ -33,6 +38,12 @@ pub const DISPLAY_SIZE: u32 = 800;
 pub const THUMB_SIZE: u32 = 240;
 /// Larger sources are refused before decoding, so a tiny file cannot claim a huge canvas (a pixel bomb).
 const MAX_SOURCE_SIDE: u32 = 10_000;
+/// The default for `ORDERA_MAX_IMAGE_PIXELS`: a 12-megapixel phone photo (4032 × 3024) fits, and decodes
+/// in at most 64 MB.
+pub const DEFAULT_MAX_PIXELS: u64 = 16_000_000;
+/// What the decoder may allocate per pixel: 8-bit RGBA. A 16-bit image needs twice as much and is accepted
+/// at up to half the pixels.
+const BYTES_PER_PIXEL: u64 = 4;
 const JPEG_QUALITY: u8 = 82;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -62,26 +73,63 @@ impl Processed {
     }
 }
 
-/// Decodes, checks and re-encodes an uploaded image. CPU-bound: call it from `spawn_blocking`.
-pub fn process(bytes: &[u8]) -> ApiResult<Processed> {
+/// The upload's format, guessed from its first bytes: one of PNG, JPEG or WebP, or 415.
+fn reader(bytes: &[u8]) -> ApiResult<ImageReader<Cursor<&[u8]>>> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an upload from memory: {e}")))?;
     match reader.format() {
-        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => {}
-        _ => return Err(ApiError::UnsupportedMediaType("the file is not a PNG, JPEG or WebP image".into())),
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => Ok(reader),
+        _ => Err(ApiError::UnsupportedMediaType("the file is not a PNG, JPEG or WebP image".into())),
     }
+}
+
+/// Reads only the header and refuses an image larger than `max_pixels` (or wider or taller than any
+/// photo) before a byte of it is decoded. Cheap: call it before queueing for [`process`].
+pub fn check_size(bytes: &[u8], max_pixels: u64) -> ApiResult<(u32, u32)> {
+    let (width, height) = reader(bytes)?
+        .into_dimensions()
+        .map_err(|e| ApiError::invalid_field("image", format!("the image could not be read: {e}")))?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > max_pixels || width > MAX_SOURCE_SIDE || height > MAX_SOURCE_SIDE {
+        return Err(ApiError::invalid_field(
+            "image",
+            format!(
+                "the image is {width}×{height} pixels ({:.1} megapixels); at most {:.1} megapixels and \
+                 {MAX_SOURCE_SIDE} pixels a side are accepted: send a smaller one",
+                pixels as f64 / 1e6,
+                max_pixels as f64 / 1e6
+            ),
+        ));
+    }
+    Ok((width, height))
+}
+
+/// Decodes, checks and re-encodes an uploaded image. CPU-bound: run it in the images queue.
+pub fn process(bytes: &[u8], max_pixels: u64) -> ApiResult<Processed> {
+    check_size(bytes, max_pixels)?;
+    let mut reader = reader(bytes)?;
+    // A second wall behind the header check, should a decoder find more in the file than its header said.
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SOURCE_SIDE);
     limits.max_image_height = Some(MAX_SOURCE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    let mut reader = reader;
+    let max_alloc = max_pixels.saturating_mul(BYTES_PER_PIXEL);
+    limits.max_alloc = Some(max_alloc);
     reader.limits(limits);
-    let decoded = reader
-        .decode()
-        .map_err(|e| ApiError::invalid_field("image", format!("the image could not be decoded: {e}")))?;
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ApiError::invalid_field(
+            "image",
+            format!(
+                "the image needs more memory to decode than the {:.0} MB allowed: send a smaller one",
+                max_alloc as f64 / 1e6
+            ),
+        ),
+        e => ApiError::invalid_field("image", format!("the image could not be decoded: {e}")),
+    })?;
     let display = fit(&decoded, DISPLAY_SIZE);
-    let thumb = fit(&decoded, THUMB_SIZE);
+    drop(decoded);
+    // From the display image rather than the source: the same picture, at a fraction of the memory.
+    let thumb = fit(&DynamicImage::ImageRgb8(display.clone()), THUMB_SIZE);
     let (width, height) = (display.width(), display.height());
     let display = encode_jpeg(&display)?;
     let thumb = encode_jpeg(&thumb)?;
@@ -148,7 +196,7 @@ const ACCEPTED_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
     params(("id" = Uuid, Path, description = "product id")),
     request_body(content = Vec<u8>, content_type = "image/png"),
     responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn upload_product_image(
     State(state): State<AppState>,
     ManagerAuth(me): ManagerAuth,
@@ -169,9 +217,11 @@ async fn upload_product_image(
     if bytes.is_empty() {
         return Err(ApiError::invalid_field("image", "the body is empty"));
     }
-    // Fail fast on an unknown product before spending CPU on decoding.
+    // Fail fast on a bomb or an unknown product before queueing to decode.
+    let max_pixels = state.config.max_image_pixels;
+    check_size(&bytes, max_pixels)?;
     state.store.product(me.tenant_id, id).await?;
-    let processed = tokio::task::spawn_blocking(move || process(&bytes)).await.map_err(anyhow::Error::from)??;
+    let processed = state.imaging.run(move || process(&bytes, max_pixels)).await??;
     Ok(ApiJson(state.store.set_product_image(me.tenant_id, id, &processed.into_new_image()).await?))
 }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bus;
 pub mod catalog;
 pub mod config;
+pub mod cpu;
 pub mod demo;
 pub mod devices;
 pub mod error;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::LoginThrottle;
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::cpu::CpuQueue;
 use crate::hub::Hub;
 use crate::store::Store;
 
@@ -13,6 +14,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub throttle: Arc<LoginThrottle>,
+    /// Password hashing and image decoding, each bounded in how many run and wait at once.
+    pub hashing: Arc<CpuQueue>,
+    pub imaging: Arc<CpuQueue>,
     /// This instance's sockets, by restaurant.
     pub hub: Arc<Hub>,
     /// The other instances.

@@ -20,6 +20,36 @@ fn gradient(width: u32, height: u32) -> image::RgbaImage {
     image::RgbaImage::from_fn(width, height, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255]))
 }
 
+/// A small file declaring `side`×`side` pixels, which would take `side`² × 4 bytes to decode. The PNG
+/// is a whole, valid one of black pixels (deflate shrinks them a thousandfold); the WebP is a real 1×1
+/// lossless file whose header is rewritten: after RIFF, VP8L and the 0x2f signature come 14 bits each
+/// of width - 1 and height - 1, little-endian, then the alpha and version bits, kept as they were.
+fn bomb(format: image::ImageFormat, side: u32) -> Vec<u8> {
+    let bytes = match format {
+        image::ImageFormat::Png => {
+            use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+            use image::ImageEncoder;
+            let mut out = Vec::new();
+            PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::NoFilter)
+                .write_image(image::GrayImage::new(side, side).as_raw(), side, side, image::ExtendedColorType::L8)
+                .expect("encoding a bomb");
+            out
+        }
+        image::ImageFormat::WebP => {
+            let mut bytes = encode(&gradient(1, 1), format);
+            assert_eq!(&bytes[12..16], b"VP8L", "the encoder writes lossless WebP");
+            let header = u32::from_le_bytes(bytes[21..25].try_into().unwrap());
+            let header = (header & !((1 << 28) - 1)) | (side - 1) | ((side - 1) << 14);
+            bytes[21..25].copy_from_slice(&header.to_le_bytes());
+            bytes
+        }
+        other => panic!("no bomb in {other:?}"),
+    };
+    let reader = image::ImageReader::new(Cursor::new(&bytes)).with_guessed_format().unwrap();
+    assert_eq!(reader.into_dimensions().unwrap(), (side, side));
+    bytes
+}
+
 impl TestApp {
     async fn upload(&self, token: &str, product: &Product, content_type: &str, bytes: Vec<u8>) -> reqwest::Response {
         self.request(Method::PUT, &format!("products/{}/image", product.id), Some(token))
@@ -122,4 +152,49 @@ both! {
         let unchanged: Product = expect_json(app.get(&format!("products/{}", product.id), &soho.token).await, StatusCode::OK).await;
         assert!(unchanged.image.is_none());
     }
+
+    async fn a_png_or_webp_declaring_ten_thousand_square_pixels_is_refused_before_decoding(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let burgers = app.category(&soho, "Burgers").await;
+        let product = app.product(&soho, &burgers, "Smash", 1095).await;
+        for (format, content_type) in [(image::ImageFormat::Png, "image/png"), (image::ImageFormat::WebP, "image/webp")] {
+            let bomb = bomb(format, 10_000);
+            assert!(bomb.len() < 200 * 1024, "a bomb is small: {} bytes", bomb.len());
+            let refused = expect_error(app.upload(&soho.token, &product, content_type, bomb).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            // The answer is about the size the header declares, not a failure found while decoding.
+            let fields = refused.error.fields.expect("the field in error");
+            let message = &fields.0["image"];
+            assert!(message.contains("10000×10000") && message.contains("megapixels"), "{content_type}: {message}");
+        }
+        let unchanged: Product = expect_json(app.get(&format!("products/{}", product.id), &soho.token).await, StatusCode::OK).await;
+        assert!(unchanged.image.is_none(), "nothing was stored");
+
+        // An ordinary photo still goes through.
+        let photo = encode(&gradient(1200, 900), image::ImageFormat::Jpeg);
+        let updated: Product = expect_json(app.upload(&soho.token, &product, "image/jpeg", photo).await, StatusCode::OK).await;
+        assert_eq!(updated.image.map(|i| (i.width, i.height)), Some((800, 600)));
+    }
+}
+
+/// An operator may lower the limit: a photo within the default is then refused, with the size it has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pixel_limit_is_a_setting() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.max_image_pixels = 1_000_000).await;
+    let soho = app.restaurant("Soho").await;
+    let burgers = app.category(&soho, "Burgers").await;
+    let product = app.product(&soho, &burgers, "Smash", 1095).await;
+    let photo = encode(&gradient(1200, 900), image::ImageFormat::Png);
+    let refused = expect_error(
+        app.upload(&soho.token, &product, "image/png", photo).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        refused.error.message.contains("1200×900") && refused.error.message.contains("1.0 megapixels"),
+        "{}",
+        refused.error.message
+    );
+    let small = encode(&gradient(1000, 1000), image::ImageFormat::Png);
+    expect_status(app.upload(&soho.token, &product, "image/png", small).await, StatusCode::OK).await;
 }

@@ -14,6 +14,7 @@ mod images;
 mod input;
 mod isolation;
 mod kitchen;
+mod limits;
 mod logs;
 mod migrations;
 mod operations;
