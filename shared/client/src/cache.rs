@@ -498,6 +498,7 @@ mod tests {
             created_at: Utc::now(),
             kitchen_warn_minutes: 5,
             kitchen_late_minutes: 8,
+            business_day_start: Default::default(),
         }
     }
 
@@ -515,6 +516,7 @@ mod tests {
             low_stock_threshold: None,
             position: seq,
             image: None,
+            available_again_at: None,
         }
     }
 
