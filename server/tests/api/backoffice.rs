@@ -204,6 +204,33 @@ both! {
         assert_eq!(back, 1, "{log:?}");
     }
 
+    async fn with_two_instances_racing_a_product_comes_back_once_each_time(app: TestApp) {
+        // A second instance on the same database: its own due-check loop runs beside the first one's.
+        let dir = tempfile::tempdir().unwrap();
+        let second = ordera_server::Application::build(ordera_server::Config::for_tests(&app.database_url, dir.path().to_path_buf())).await.unwrap();
+        let other = second.state().store.clone();
+        let soho = app.restaurant("Soho").await;
+        let mains = app.category(&soho, "Mains").await;
+        let burger = app.product(&soho, &mains, "Smash Burger", 1095).await;
+        let head = app.store.head(soho.tenant.id).await.unwrap();
+        for _ in 0..3 {
+            let back_at = Utc::now() + Duration::seconds(1);
+            let _: Product = expect_json(app.patch(&format!("products/{}", burger.id), &soho.token, &json!({"unavailable_until": back_at.to_rfc3339()})).await, StatusCode::OK).await;
+            tokio::time::sleep((back_at - Utc::now()).to_std().unwrap_or_default()).await;
+            // Both instances' stores at once, on top of both loops: at most one write wins.
+            let (first, second) = tokio::join!(
+                app.store.bring_back(soho.tenant.id, burger.id, Utc::now()),
+                other.bring_back(soho.tenant.id, burger.id, Utc::now()),
+            );
+            assert!(!(first.unwrap().is_some() && second.unwrap().is_some()), "both instances brought it back");
+            let product: Product = expect_json(app.get(&format!("products/{}", burger.id), &soho.token).await, StatusCode::OK).await;
+            assert!(product.available && product.available_again_at.is_none());
+        }
+        let log = app.store.events_since(soho.tenant.id, head.seq, 100).await.unwrap();
+        let back = log.iter().filter(|e| matches!(&e.event, Event::ProductUpserted { product } if product.available)).count();
+        assert_eq!(back, 3, "one event each time it came back: {log:?}");
+    }
+
     async fn off_until_the_end_of_the_business_day_and_bad_untils(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         let mains = app.category(&soho, "Mains").await;
