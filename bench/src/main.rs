@@ -220,6 +220,7 @@ fn engine_apply(count: i64) -> Result<Duration> {
         created_at: chrono::Utc::now(),
         kitchen_warn_minutes: 5,
         kitchen_late_minutes: 8,
+        business_day_start: Default::default(),
     };
     let product: Product = serde_json::from_value(json!({
         "id": Uuid::now_v7(), "category_id": Uuid::now_v7(), "name": "Burger", "description": "Two patties",
@@ -668,7 +669,7 @@ async fn open_sockets(
                 let _ = ready.send(Err("connect failed".into()));
                 return;
             };
-            let hello = ClientMessage::Hello { token, epoch: None, since };
+            let hello = ClientMessage::Hello { token, epoch: None, since, app_version: None };
             if ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.is_err() {
                 let _ = ready.send(Err("hello failed".into()));
                 return;

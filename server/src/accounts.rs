@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use ordera_protocol::api::{
-    CreateUserRequest, ErrorBody, LoginRequest, MeResponse, SessionResponse, SignupRequest, Tenant,
-    UpdateTenantRequest, UpdateUserRequest, User,
+    CreateUserRequest, ErrorBody, LoginRequest, MeResponse, ResetPasswordRequest, SessionResponse, SignupRequest,
+    Tenant, UpdateTenantRequest, UpdateUserRequest, User,
 };
 use ordera_protocol::validate::Email;
 use ordera_protocol::Role;
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_tenant))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
+        .routes(routes!(reset_password))
 }
 
 async fn start_session(state: &AppState, tenant_id: Uuid, user: User) -> ApiResult<SessionResponse> {
@@ -149,7 +150,8 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJson<MeRe
     Ok(ApiJson(response))
 }
 
-/// Rename the restaurant or move it to another time zone; every device hears of it.
+/// Change the restaurant's settings (name, time zone, kitchen timers, when its business day starts);
+/// every device hears of it.
 #[utoipa::path(patch, path = "/tenant", tag = "accounts", security(("bearer" = [])), request_body = UpdateTenantRequest,
     responses((status = 200, body = Tenant), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_tenant(
@@ -227,4 +229,29 @@ async fn update_user(
         return Err(ApiError::Conflict("you cannot deactivate your own account".into()));
     }
     Ok(ApiJson(state.store.update_user(me.tenant_id, id, &changes).await?))
+}
+
+/// Set a new password for a user who forgot theirs. Every session of theirs ends at once (the caller's own
+/// stays, when people reset their own); only an owner may reset an owner's.
+#[utoipa::path(post, path = "/users/{id}/password", tag = "staff", security(("bearer" = [])),
+    request_body = ResetPasswordRequest, params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<ResetPasswordRequest>,
+) -> ApiResult<ApiJson<User>> {
+    let password = request.validate()?;
+    let target = state.store.user(me.tenant_id, id).await?;
+    if !may_grant(me.role, target.role) {
+        return Err(ApiError::Forbidden("only an owner may reset an owner's password"));
+    }
+    let password_hash = hash_password(password.expose().to_owned()).await?;
+    let keep = (id == me.user_id).then(|| bearer_token(&headers).map(token_hash)).flatten();
+    let user = state.store.reset_password(me.tenant_id, id, &password_hash, keep.as_deref()).await?;
+    tracing::info!(tenant = %me.tenant_id, user = %id, "password reset; the user's sessions ended");
+    Ok(ApiJson(user))
 }

@@ -175,6 +175,7 @@ impl Application {
         tokio::spawn(fan_out(committals, hub.clone(), bus.clone()));
         tokio::spawn(sync::position_checks(hub.clone(), Duration::from_millis(config.position_check_ms.max(50))));
         tokio::spawn(prune(store.clone(), config.event_retention_days));
+        tokio::spawn(crate::catalog::bring_back_due(store.clone()));
         let (phase, phase_watch) = tokio::sync::watch::channel(Phase::Serving);
         let state = AppState {
             hub,

@@ -1,4 +1,8 @@
 //! The menu: categories and products. Managers change it; every signed-in user and paired device reads it.
+//! A product switched off "until" a time comes back by itself: [`bring_back_due`] runs in every instance.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,6 +17,11 @@ use uuid::Uuid;
 use crate::auth::{Auth, ManagerAuth};
 use crate::error::{ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
+use crate::store::{now, Store};
+
+/// How often each instance looks for products due back: how late, at most, a product "86'd until 14:00"
+/// reappears on the kiosks.
+pub const DUE_BACK_CHECK: Duration = Duration::from_secs(1);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -129,7 +138,8 @@ async fn get_product(
     Ok(ApiJson(state.store.product(auth.tenant_id, id).await?))
 }
 
-/// Change any of a product's fields; `stock: null` stops counting stock.
+/// Change any of a product's fields; `stock: null` stops counting stock. `unavailable_until` switches it off
+/// until the end of the business day or a time, after which it comes back by itself.
 #[utoipa::path(patch, path = "/products/{id}", tag = "menu", security(("bearer" = [])),
     request_body = UpdateProductRequest, params(("id" = Uuid, Path, description = "product id")),
     responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -153,4 +163,30 @@ async fn delete_product(
 ) -> ApiResult<StatusCode> {
     state.store.delete_product(me.tenant_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Switches products back on whose "until" has passed, for the life of the process. Each is brought back
+/// with its event in one conditional write, so with several instances running this, one wins and the
+/// restaurant's devices hear of it once.
+pub async fn bring_back_due(store: Arc<dyn Store>) {
+    let mut interval = tokio::time::interval(DUE_BACK_CHECK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let at = now();
+        let due = match store.products_due_back(at).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(error = %error, "looking for products due back failed");
+                continue;
+            }
+        };
+        for (tenant_id, product_id) in due {
+            match store.bring_back(tenant_id, product_id, at).await {
+                Ok(Some(_)) => tracing::info!(tenant = %tenant_id, product = %product_id, "product back on the menu"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(error = %error, product = %product_id, "bringing a product back failed"),
+            }
+        }
+    }
 }

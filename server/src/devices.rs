@@ -1,11 +1,11 @@
 //! Devices: a manager makes a short single-use pairing code; the kiosk, KDS or admin device exchanges it
-//! for its own token. Managers list devices with their last-seen time and revoke them; a revoked token
-//! stops working on its next request.
+//! for its own token. Managers list devices with their last-seen time and app version, rename them and
+//! revoke them; a revoked token stops working on its next request, and its open socket closes at once.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use ordera_protocol::api::{
-    CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse,
+    CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse, UpdateDeviceRequest,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_pairing_code))
         .routes(routes!(pair))
         .routes(routes!(revoke_device))
+        .routes(routes!(update_device))
 }
 
 /// The restaurant's devices, revoked ones included, with when each was last seen.
@@ -92,4 +93,19 @@ async fn revoke_device(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Device>> {
     Ok(ApiJson(state.store.revoke_device(me.tenant_id, id).await?))
+}
+
+/// Rename a device; its screens and the device list show the new name at once.
+#[utoipa::path(patch, path = "/devices/{id}", tag = "devices", security(("bearer" = [])),
+    request_body = UpdateDeviceRequest, params(("id" = Uuid, Path, description = "device id")),
+    responses((status = 200, body = Device), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_device(
+    State(state): State<AppState>,
+    ManagerAuth(me): ManagerAuth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<UpdateDeviceRequest>,
+) -> ApiResult<ApiJson<Device>> {
+    let changes = request.validate()?;
+    Ok(ApiJson(state.store.update_device(me.tenant_id, id, &changes).await?))
 }

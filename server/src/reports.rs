@@ -1,12 +1,13 @@
-//! Reports over a range of the restaurant's days, in its time zone: takings, kitchen speed, the busy
-//! hours and the best sellers. Computed from the orders themselves, so they always agree with history.
+//! Reports over a range of the restaurant's business days (see `BusinessDay`: a day may start at 04:00):
+//! takings, kitchen speed, the busy hours and the best sellers. Computed from the orders themselves, read
+//! through the same filter as history and the CSV export, so all three always count the same orders.
 
 use std::collections::HashMap;
 
 use axum::extract::State;
-use chrono::{NaiveDate, Timelike, Utc};
+use chrono::{NaiveDate, Timelike};
 use ordera_protocol::api::ErrorBody;
-use ordera_protocol::orders::{HourlyBucket, Order, ReportQuery, ReportSummary, TopProduct};
+use ordera_protocol::orders::{AsOf, HourlyBucket, Order, ReportQuery, ReportSummary, TopProduct};
 use ordera_protocol::{Money, OrderStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +16,7 @@ use crate::auth::ManagerAuth;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::orders::MAX_EXPORT_ROWS;
 use crate::state::AppState;
-use crate::store::OrderFilter;
+use crate::store::{now, OrderFilter};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(summary)).routes(routes!(hourly)).routes(routes!(top_products))
@@ -27,19 +28,20 @@ struct Range {
     tz: chrono_tz::Tz,
     currency: String,
     orders: Vec<Order>,
+    as_of: AsOf,
 }
 
 async fn orders_in_range(state: &AppState, tenant_id: uuid::Uuid, query: &ReportQuery) -> ApiResult<Range> {
     let tenant = state.store.tenant(tenant_id).await?;
     let tz: chrono_tz::Tz = tenant.timezone.parse().map_err(|_| anyhow::anyhow!("stored time zone"))?;
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = tenant.business_day().map_err(|_| anyhow::anyhow!("stored time zone"))?.date_of(now());
     let (from, to) = (query.from.unwrap_or(today), query.to.unwrap_or(today));
     if from > to {
         return Err(ApiError::invalid_field("from", "must not be after `to`"));
     }
     let filter = OrderFilter { from: Some(from), to: Some(to), limit: MAX_EXPORT_ROWS, ..OrderFilter::default() };
-    let (orders, _) = state.store.orders(tenant_id, &filter).await?;
-    Ok(Range { from, to, tz, currency: tenant.currency, orders })
+    let (orders, cursor) = state.store.orders_as_of(tenant_id, &filter).await?;
+    Ok(Range { from, to, tz, currency: tenant.currency, orders, as_of: AsOf { seq: cursor.seq, at: now() } })
 }
 
 fn counted(order: &Order) -> bool {
@@ -69,6 +71,7 @@ async fn summary(
         average_ticket: Money(if count > 0 { revenue / count } else { 0 }),
         average_prep_seconds: (!prep.is_empty()).then(|| prep.iter().sum::<i64>() / prep.len() as i64),
         cancelled: range.orders.len() as i64 - count,
+        as_of: Some(range.as_of),
     }))
 }
 

@@ -276,7 +276,7 @@ impl Session {
             }
             Ok(Incoming::Message(message)) => message,
         };
-        let ClientMessage::Hello { token, epoch, since } = hello else {
+        let ClientMessage::Hello { token, epoch, since, app_version } = hello else {
             return Err(Closing::new(close::PROTOCOL, "the first message must be a hello"));
         };
         let auth = match authenticate(&self.state, &token).await {
@@ -291,6 +291,14 @@ impl Session {
         };
         self.auth = Some(auth);
         self.token = token;
+        if let (Principal::Device { device_id, .. }, Some(version)) =
+            (auth.principal, app_version.as_deref().and_then(ordera_protocol::api::app_version))
+        {
+            // For the managers' device list; a failure here must not cost the device its stream.
+            if let Err(error) = self.state.store.report_app_version(auth.tenant_id, device_id, &version).await {
+                tracing::warn!(error = %error, "keeping a device's app version failed");
+            }
+        }
         let tenant_id = auth.tenant_id;
         let kind = match auth.principal {
             Principal::Device { kind, .. } => kind.as_str(),

@@ -64,8 +64,13 @@ fn wire_screen(proxy: String, token: String, stop: tokio::sync::watch::Receiver<
                 continue;
             };
             let (mut sink, mut stream) = socket.split();
-            let hello =
-                serde_json::to_string(&ClientMessage::Hello { token: token.clone(), epoch, since: last }).unwrap();
+            let hello = serde_json::to_string(&ClientMessage::Hello {
+                token: token.clone(),
+                epoch,
+                since: last,
+                app_version: None,
+            })
+            .unwrap();
             if sink.send(Message::Text(hello.into())).await.is_err() {
                 continue;
             }

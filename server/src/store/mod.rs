@@ -7,8 +7,8 @@
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use ordera_protocol::api::{
-    Category, CategoryChanges, Device, ImageRef, NewCategory, NewProduct, Product, ProductChanges, Tenant,
-    TenantChanges, User, UserChanges,
+    Category, CategoryChanges, Device, DeviceChanges, ImageRef, NewCategory, NewProduct, Product, ProductChanges,
+    Tenant, TenantChanges, User, UserChanges,
 };
 use ordera_protocol::orders::{
     CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, StatusStep,
@@ -73,6 +73,15 @@ pub trait Store: Send + Sync + 'static {
     /// Deactivating ends the user's sessions; the last active owner cannot be demoted or deactivated.
     async fn update_user(&self, tenant_id: Uuid, user_id: Uuid, changes: &UserChanges) -> ApiResult<User>;
     async fn set_password(&self, tenant_id: Uuid, user_id: Uuid, password_hash: &str) -> ApiResult<()>;
+    /// Sets a user's new password and ends every session of theirs but `keep` (the caller's own, when
+    /// people reset their own password), in one transaction.
+    async fn reset_password(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        password_hash: &str,
+        keep: Option<&[u8]>,
+    ) -> ApiResult<User>;
 
     // Devices
     async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()>;
@@ -85,6 +94,10 @@ pub trait Store: Send + Sync + 'static {
     /// Not an event: a manager reads it with the device list.
     async fn report_position(&self, tenant_id: Uuid, device_id: Uuid, report: &PositionReport) -> ApiResult<()>;
     async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device>;
+    /// Renames a device; every screen hears of it.
+    async fn update_device(&self, tenant_id: Uuid, device_id: Uuid, changes: &DeviceChanges) -> ApiResult<Device>;
+    /// Keeps the app version a device said it runs when it connected (written only when it changed).
+    async fn report_app_version(&self, tenant_id: Uuid, device_id: Uuid, version: &str) -> ApiResult<()>;
 
     // Menu
     async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>>;
@@ -101,6 +114,11 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a processed image and points the product at it, dropping the image it replaces.
     async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product>;
     async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage>;
+    /// Products of every restaurant switched off until a time at or before `at`: `(tenant, product)`.
+    async fn products_due_back(&self, at: DateTime<Utc>) -> ApiResult<Vec<(Uuid, Uuid)>>;
+    /// Switches a product due back on and logs it, once: a product switched on meanwhile, switched off
+    /// again until later, or brought back by another server instance first, is left alone (`None`).
+    async fn bring_back(&self, tenant_id: Uuid, product_id: Uuid, at: DateTime<Utc>) -> ApiResult<Option<Product>>;
 
     // Orders
     /// Places an order once: a repeated id returns the original (`Unchanged`); an unknown or sold-out
@@ -136,6 +154,9 @@ pub trait Store: Send + Sync + 'static {
     async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder>;
     /// A page of history, newest first, and the number of orders matching the filter.
     async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)>;
+    /// The orders matching the filter (not paged beyond its limit), read at one instant with the log
+    /// position they reflect: what a report is "as of".
+    async fn orders_as_of(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, Cursor)>;
 
     // Sync
     async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot>;
@@ -150,6 +171,9 @@ pub trait Store: Send + Sync + 'static {
 /// History filters; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
+    /// First and last business day, inclusive: the store turns them into the instants the restaurant's
+    /// [`BusinessDay`](ordera_protocol::api::BusinessDay) gives them, so history, reports and the export
+    /// count the same days.
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub status: Option<OrderStatus>,
@@ -283,10 +307,16 @@ struct TenantRow {
     created_at: DateTime<Utc>,
     kitchen_warn_minutes: i64,
     kitchen_late_minutes: i64,
+    business_day_start_minutes: i64,
 }
 
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
+        // The column's check keeps it within the day; a corrupt value reads as midnight.
+        let business_day_start = u32::try_from(row.business_day_start_minutes * 60)
+            .ok()
+            .and_then(|seconds| chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0))
+            .unwrap_or_default();
         Tenant {
             id: row.id,
             name: row.name,
@@ -295,6 +325,7 @@ impl From<TenantRow> for Tenant {
             created_at: row.created_at,
             kitchen_warn_minutes: row.kitchen_warn_minutes,
             kitchen_late_minutes: row.kitchen_late_minutes,
+            business_day_start,
         }
     }
 }
@@ -336,6 +367,7 @@ struct DeviceRow {
     position: Option<i64>,
     position_at: Option<DateTime<Utc>>,
     outbox: Option<i64>,
+    app_version: Option<String>,
 }
 
 impl DeviceRow {
@@ -353,6 +385,7 @@ impl DeviceRow {
             position_at: self.position_at,
             behind: None,
             outbox: self.outbox,
+            app_version: self.app_version,
         })
     }
 }
@@ -387,6 +420,7 @@ struct ProductRow {
     image_id: Option<Uuid>,
     image_width: Option<i64>,
     image_height: Option<i64>,
+    available_again_at: Option<DateTime<Utc>>,
 }
 
 impl From<ProductRow> for Product {
@@ -408,6 +442,7 @@ impl From<ProductRow> for Product {
             low_stock_threshold: row.low_stock_threshold,
             position: row.position,
             image,
+            available_again_at: row.available_again_at,
         }
     }
 }

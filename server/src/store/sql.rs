@@ -11,26 +11,26 @@
 
 pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, name, role, active, created_at, password_hash";
 pub(super) const DEVICE_COLUMNS: &str =
-    "id, name, kind, created_at, last_seen_at, revoked_at, position, position_at, outbox";
+    "id, name, kind, created_at, last_seen_at, revoked_at, position, position_at, outbox, app_version";
 pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
 pub(super) const TENANT_COLUMNS: &str =
-    "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes";
+    "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes, business_day_start_minutes";
 pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
      placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at, history";
 pub(super) const REFUSED_COLUMNS: &str =
     "id, device_id, device_name, reason, order_type, items, note, refused_at, resolved_at";
 pub(super) const PRODUCT_SELECT: &str = "SELECT p.id, p.category_id, p.name, p.description, p.price, p.allergens, \
      p.station, p.available, p.stock, p.low_stock_threshold, p.position, p.image_id, \
-     i.width AS image_width, i.height AS image_height \
+     i.width AS image_width, i.height AS image_height, p.available_again_at \
      FROM products p LEFT JOIN images i ON i.id = p.image_id";
 
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         const _: () = {
-            use chrono::{DateTime, Utc};
+            use chrono::{DateTime, Timelike, Utc};
             use ordera_protocol::api::{
-                Category, CategoryChanges, Device, NewCategory, NewProduct, Product, ProductChanges, Tenant,
-                TenantChanges, User, UserChanges,
+                BusinessDay, Category, CategoryChanges, Device, DeviceChanges, NewCategory, NewProduct, Product,
+                ProductChanges, Tenant, TenantChanges, User, UserChanges, MAX_UNAVAILABLE_DAYS,
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
             use ordera_protocol::orders::{
@@ -323,8 +323,8 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                fn time_zone(tenant: &Tenant) -> ApiResult<chrono_tz::Tz> {
-                    tenant.timezone.parse().map_err(|_| {
+                fn business_day(tenant: &Tenant) -> ApiResult<BusinessDay> {
+                    tenant.business_day().map_err(|_| {
                         ApiError::Internal(anyhow::anyhow!("stored time zone {:?} is not valid", tenant.timezone))
                     })
                 }
@@ -353,6 +353,49 @@ macro_rules! sql_store {
                         Self::append_event(tx, tenant_id, events, Event::ProductUpserted { product }).await?;
                     }
                     Ok(())
+                }
+
+                /// A page of history and how many orders match. Days are business days, turned into instants
+                /// by the restaurant's `BusinessDay`; a search of digits alone also finds that ticket number.
+                async fn orders_in(tx: &mut Tx, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
+                    let business_day = Self::business_day(&Self::tenant_in(tx, tenant_id).await?)?;
+                    let from = filter.from.map(|date| business_day.starts_at(date));
+                    let before = filter.to.map(|date| business_day.range(date).1);
+                    const WHERE: &str = "WHERE tenant_id = $1 \
+                         AND ($2 IS NULL OR placed_at >= $2) AND ($3 IS NULL OR placed_at < $3) \
+                         AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR order_type = $5) \
+                         AND ($6 IS NULL OR number = $6) \
+                         AND ($7 IS NULL OR search_text LIKE $7 ESCAPE '\\' OR number = $8)";
+                    let search = filter.search.as_deref().map(like_pattern);
+                    let search_number = filter.search.as_deref().and_then(|q| q.trim().parse::<i64>().ok());
+                    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM orders {WHERE} ORDER BY placed_at DESC, id DESC LIMIT $9 OFFSET $10"
+                    ))
+                    .bind(tenant_id)
+                    .bind(from)
+                    .bind(before)
+                    .bind(filter.status.map(OrderStatus::as_str))
+                    .bind(filter.order_type.map(|t| t.as_str()))
+                    .bind(filter.number)
+                    .bind(search.as_deref())
+                    .bind(search_number)
+                    .bind(filter.limit)
+                    .bind(filter.offset)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM orders {WHERE}"))
+                        .bind(tenant_id)
+                        .bind(from)
+                        .bind(before)
+                        .bind(filter.status.map(OrderStatus::as_str))
+                        .bind(filter.order_type.map(|t| t.as_str()))
+                        .bind(filter.number)
+                        .bind(search.as_deref())
+                        .bind(search_number)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    let orders = rows.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?;
+                    Ok((orders, total))
                 }
 
                 /// A category named in a request body: a missing one is the body's fault (422), not the URL's.
@@ -442,15 +485,19 @@ macro_rules! sql_store {
                         errors.add("kitchen_late_minutes", message);
                         return Err(ApiError::invalid(errors));
                     }
+                    let business_day_start =
+                        changes.business_day_start.map(|t| i64::from(t.num_seconds_from_midnight() / 60));
                     sqlx::query(
                         "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
-                         kitchen_warn_minutes = $4, kitchen_late_minutes = $5 WHERE id = $1",
+                         kitchen_warn_minutes = $4, kitchen_late_minutes = $5, \
+                         business_day_start_minutes = COALESCE($6, business_day_start_minutes) WHERE id = $1",
                     )
                     .bind(tenant_id)
                     .bind(changes.name.as_ref().map(|n| n.as_str()))
                     .bind(changes.timezone.map(|t| t.name()))
                     .bind(warn)
                     .bind(late)
+                    .bind(business_day_start)
                     .execute(&mut *tx)
                     .await?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
@@ -616,6 +663,36 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
+                async fn reset_password(
+                    &self,
+                    tenant_id: Uuid,
+                    user_id: Uuid,
+                    password_hash: &str,
+                    keep: Option<&[u8]>,
+                ) -> ApiResult<User> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let row: Option<UserRow> = sqlx::query_as(&format!(
+                        "UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+                    ))
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let row = row.ok_or(ApiError::NotFound("user"))?;
+                    // Whoever knew the old password is signed out with it.
+                    sqlx::query(
+                        "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
+                    )
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    row.into_user()
+                }
+
                 async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()> {
                     let mut tx = self.scoped(code.tenant_id).await?;
                     sqlx::query(
@@ -744,6 +821,47 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceRevoked { id: device_id }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(device)
+                }
+
+                async fn update_device(
+                    &self,
+                    tenant_id: Uuid,
+                    device_id: Uuid,
+                    changes: &DeviceChanges,
+                ) -> ApiResult<Device> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    // The restaurant's row first, as every change that logs an event takes it.
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                        "UPDATE devices SET name = COALESCE($3, name) \
+                         WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
+                    ))
+                    .bind(tenant_id)
+                    .bind(device_id)
+                    .bind(changes.name.as_ref().map(|n| n.as_str()))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() })
+                        .await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(device)
+                }
+
+                async fn report_app_version(&self, tenant_id: Uuid, device_id: Uuid, version: &str) -> ApiResult<()> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    sqlx::query(
+                        "UPDATE devices SET app_version = $3 WHERE tenant_id = $1 AND id = $2 \
+                         AND (app_version IS NULL OR app_version <> $3)",
+                    )
+                    .bind(tenant_id)
+                    .bind(device_id)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>> {
@@ -913,6 +1031,24 @@ macro_rules! sql_store {
                     if let Some(category_id) = changes.category_id {
                         Self::require_category(&mut tx, tenant_id, category_id).await?;
                     }
+                    let at = now();
+                    // Switching a product on or off replaces any "until": off with one comes back then,
+                    // plain off stays off, on is on.
+                    let available_again_at = match changes.unavailable_until {
+                        Some(until) => {
+                            let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                            let back = until.resolve(&Self::business_day(&tenant)?, at);
+                            if back <= at || back > at + chrono::Duration::days(MAX_UNAVAILABLE_DAYS) {
+                                return Err(ApiError::invalid_field(
+                                    "unavailable_until",
+                                    format!("must be in the future and at most {MAX_UNAVAILABLE_DAYS} days ahead"),
+                                ));
+                            }
+                            // Microseconds, as PostgreSQL keeps them, so both backends return what was written.
+                            Some(DateTime::from_timestamp_micros(back.timestamp_micros()).unwrap_or(back))
+                        }
+                        None => None,
+                    };
                     let updated = sqlx::query(
                         "UPDATE products SET category_id = COALESCE($3, category_id), name = COALESCE($4, name), \
                          description = COALESCE($5, description), price = COALESCE($6, price), \
@@ -920,7 +1056,8 @@ macro_rules! sql_store {
                          available = COALESCE($9, available), \
                          stock = CASE WHEN $10 THEN $11 ELSE stock END, \
                          low_stock_threshold = CASE WHEN $12 THEN $13 ELSE low_stock_threshold END, \
-                         position = COALESCE($14, position), updated_at = $15 \
+                         position = COALESCE($14, position), updated_at = $15, \
+                         available_again_at = CASE WHEN $9 IS NULL THEN available_again_at ELSE $16 END \
                          WHERE tenant_id = $1 AND id = $2",
                     )
                     .bind(tenant_id)
@@ -937,7 +1074,8 @@ macro_rules! sql_store {
                     .bind(changes.low_stock_threshold.is_some())
                     .bind(changes.low_stock_threshold.flatten())
                     .bind(changes.position)
-                    .bind(now())
+                    .bind(at)
+                    .bind(available_again_at)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -1029,6 +1167,55 @@ macro_rules! sql_store {
                     Ok(StoredImage { display, thumb, etag })
                 }
 
+                async fn products_due_back(&self, at: DateTime<Utc>) -> ApiResult<Vec<(Uuid, Uuid)>> {
+                    // Across restaurants, like pruning; each product is then brought back in its own
+                    // restaurant's scope.
+                    let mut tx = self.unscoped().await?;
+                    let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                        "SELECT tenant_id, id FROM products \
+                         WHERE available_again_at IS NOT NULL AND available_again_at <= $1 \
+                         ORDER BY available_again_at LIMIT 1000",
+                    )
+                    .bind(at)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(due)
+                }
+
+                async fn bring_back(
+                    &self,
+                    tenant_id: Uuid,
+                    product_id: Uuid,
+                    at: DateTime<Utc>,
+                ) -> ApiResult<Option<Product>> {
+                    let mut tx = self.scoped(tenant_id).await?;
+                    let mut events = Vec::new();
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    // Conditional on the product still being due: of several instances (or a manager's
+                    // change racing this one) exactly one write wins and only it logs the product.
+                    let changed = sqlx::query(
+                        "UPDATE products SET available = $4, available_again_at = NULL, updated_at = $3 \
+                         WHERE tenant_id = $1 AND id = $2 \
+                         AND available_again_at IS NOT NULL AND available_again_at <= $3",
+                    )
+                    .bind(tenant_id)
+                    .bind(product_id)
+                    .bind(at)
+                    .bind(true)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Ok(None);
+                    }
+                    let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
+                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() })
+                        .await?;
+                    self.commit(tx, tenant_id, events).await?;
+                    Ok(Some(product))
+                }
+
                 async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult> {
                     let device_id = actor.device_id();
                     let mut tx = self.scoped(tenant_id).await?;
@@ -1103,7 +1290,8 @@ macro_rules! sql_store {
                     }
                     let placed_at = now();
                     let history = vec![Self::step(&mut tx, tenant_id, actor, OrderStatus::Placed, placed_at).await?];
-                    let business_date = placed_at.with_timezone(&Self::time_zone(&tenant)?).date_naive();
+                    // The ticket number restarts with each business day, which may start after midnight.
+                    let business_date = Self::business_day(&tenant)?.date_of(placed_at);
                     let number: i64 = sqlx::query_scalar(
                         "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE tenant_id = $1 AND business_date = $2",
                     )
@@ -1320,37 +1508,20 @@ macro_rules! sql_store {
 
                 async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
                     let mut tx = self.scoped_read(tenant_id).await?;
-                    const WHERE: &str = "WHERE tenant_id = $1 \
-                         AND ($2 IS NULL OR business_date >= $2) AND ($3 IS NULL OR business_date <= $3) \
-                         AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR order_type = $5) \
-                         AND ($6 IS NULL OR number = $6) AND ($7 IS NULL OR search_text LIKE $7 ESCAPE '\\')";
-                    let search = filter.search.as_deref().map(like_pattern);
-                    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-                        "SELECT {ORDER_COLUMNS} FROM orders {WHERE} ORDER BY placed_at DESC, id DESC LIMIT $8 OFFSET $9"
-                    ))
-                    .bind(tenant_id)
-                    .bind(filter.from)
-                    .bind(filter.to)
-                    .bind(filter.status.map(OrderStatus::as_str))
-                    .bind(filter.order_type.map(|t| t.as_str()))
-                    .bind(filter.number)
-                    .bind(search.as_deref())
-                    .bind(filter.limit)
-                    .bind(filter.offset)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM orders {WHERE}"))
+                    Self::orders_in(&mut tx, tenant_id, filter).await
+                }
+
+                async fn orders_as_of(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, Cursor)> {
+                    // One consistent read, as the snapshot's: the orders are exactly those of the log up to
+                    // the cursor, so a figure computed from them is "as of" it.
+                    let mut tx = self.snapshot_tx(tenant_id).await?;
+                    let (epoch, seq): (i64, i64) = sqlx::query_as("SELECT epoch, last_seq FROM tenants WHERE id = $1")
                         .bind(tenant_id)
-                        .bind(filter.from)
-                        .bind(filter.to)
-                        .bind(filter.status.map(OrderStatus::as_str))
-                        .bind(filter.order_type.map(|t| t.as_str()))
-                        .bind(filter.number)
-                        .bind(search.as_deref())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let orders = rows.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?;
-                    Ok((orders, total))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(ApiError::NotFound("restaurant"))?;
+                    let (orders, _) = Self::orders_in(&mut tx, tenant_id, filter).await?;
+                    Ok((orders, Cursor { epoch, seq }))
                 }
 
                 async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot> {
@@ -1361,7 +1532,7 @@ macro_rules! sql_store {
                         .await?
                         .ok_or(ApiError::NotFound("restaurant"))?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                    let today = now().with_timezone(&Self::time_zone(&tenant)?).date_naive();
+                    let today = Self::business_day(&tenant)?.date_of(now());
                     let categories = Self::categories_in(&mut tx, tenant_id).await?;
                     let products: Vec<ProductRow> = sqlx::query_as(&format!(
                         "{PRODUCT_SELECT} WHERE p.tenant_id = $1 ORDER BY p.position, p.id"

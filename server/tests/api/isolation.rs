@@ -101,7 +101,9 @@ both! {
         let attempts: Vec<(Method, &str, String, Option<Value>)> = vec![
             (Method::GET, "/api/v1/users/{id}", format!("users/{}", a_staff.id), None),
             (Method::PATCH, "/api/v1/users/{id}", format!("users/{}", a_staff.id), Some(json!({"role": "manager"}))),
+            (Method::POST, "/api/v1/users/{id}/password", format!("users/{}/password", a_staff.id), Some(json!({"password": "mine now, all mine"}))),
             (Method::POST, "/api/v1/devices/{id}/revoke", format!("devices/{}/revoke", a_kiosk.device.id), Some(json!({}))),
+            (Method::PATCH, "/api/v1/devices/{id}", format!("devices/{}", a_kiosk.device.id), Some(json!({"name": "Mine"}))),
             (Method::PATCH, "/api/v1/categories/{id}", format!("categories/{}", a_category.id), Some(json!({"name": "Mine"}))),
             (Method::DELETE, "/api/v1/categories/{id}", format!("categories/{}", a_category.id), None),
             (Method::GET, "/api/v1/products/{id}", format!("products/{}", a_product.id), None),

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod backoffice;
 mod bus;
 mod catalog;
 mod cluster;

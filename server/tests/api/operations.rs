@@ -83,8 +83,8 @@ both! {
         let expected: std::collections::BTreeSet<&str> = [
             "/healthz", "/readyz", "/metrics",
             "/api/v1/signup", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/tenant", "/api/v1/users",
-            "/api/v1/users/{id}", "/api/v1/devices", "/api/v1/devices/pairing-codes", "/api/v1/devices/pair",
-            "/api/v1/devices/{id}/revoke", "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder",
+            "/api/v1/users/{id}", "/api/v1/users/{id}/password", "/api/v1/devices", "/api/v1/devices/pairing-codes",
+            "/api/v1/devices/pair", "/api/v1/devices/{id}", "/api/v1/devices/{id}/revoke", "/api/v1/categories", "/api/v1/categories/{id}", "/api/v1/categories/reorder",
             "/api/v1/products", "/api/v1/products/{id}", "/api/v1/products/{id}/image", "/api/v1/images/{id}",
             "/api/v1/menu", "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/status", "/api/v1/orders/{id}/items",
             "/api/v1/orders/export.csv", "/api/v1/orders/refused", "/api/v1/orders/refused/{id}/resolve",

@@ -144,14 +144,14 @@ both! {
         let head = app.store.head(s.restaurant.tenant.id).await.unwrap();
         for (epoch, since) in [(Some(head.epoch + 1), head.seq), (Some(head.epoch), head.seq + 5), (None, -1)] {
             let mut client = SyncClient::open(app.addr).await;
-            client.send(&ClientMessage::Hello { token: s.kds.clone(), epoch, since }).await;
+            client.send(&ClientMessage::Hello { token: s.kds.clone(), epoch, since, app_version: None }).await;
             assert!(matches!(client.recv().await, ServerMessage::Welcome { .. }));
             assert!(matches!(client.recv().await, ServerMessage::Resync { epoch: e, .. } if e == head.epoch), "{epoch:?} {since}");
         }
         // After the log is pruned, an old cursor cannot be continued either, but a current one can.
         app.store.prune(chrono::Utc::now() + chrono::Duration::days(1)).await.unwrap();
         let mut old = SyncClient::open(app.addr).await;
-        old.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: Some(head.epoch), since: 1 }).await;
+        old.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: Some(head.epoch), since: 1, app_version: None }).await;
         old.recv().await;
         assert!(matches!(old.recv().await, ServerMessage::Resync { .. }));
         let (_, _, replayed) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), head.seq).await;
@@ -173,7 +173,7 @@ both! {
         // Bad tokens.
         for token in ["ord_nonsense", ""] {
             let mut client = SyncClient::open(app.addr).await;
-            client.send(&ClientMessage::Hello { token: token.into(), epoch: None, since: 0 }).await;
+            client.send(&ClientMessage::Hello { token: token.into(), epoch: None, since: 0, app_version: None }).await;
             assert_eq!(client.expect_close().await.0, close::UNAUTHORIZED);
         }
 
@@ -188,7 +188,7 @@ both! {
         kds.send(&ClientMessage::Ping { nonce: 42, outbox: Some(3), position: None }).await;
         assert_eq!(kds.recv().await, ServerMessage::Pong { nonce: 42 });
         // A second hello is a protocol error.
-        kds.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: 0 }).await;
+        kds.send(&ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: 0, app_version: None }).await;
         assert_eq!(kds.expect_close().await.0, close::PROTOCOL);
         // An oversized message closes with 1009.
         let (mut big, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
@@ -209,7 +209,7 @@ both! {
         let (code, reason) = client.expect_close().await;
         assert_eq!(code, close::UNAUTHORIZED, "{reason}");
         let mut again = SyncClient::open(app.addr).await;
-        again.send(&ClientMessage::Hello { token: kiosk.token.clone(), epoch: None, since: 0 }).await;
+        again.send(&ClientMessage::Hello { token: kiosk.token.clone(), epoch: None, since: 0, app_version: None }).await;
         assert_eq!(again.expect_close().await.0, close::UNAUTHORIZED);
     }
 
@@ -313,7 +313,7 @@ async fn a_screen_that_stops_reading_is_closed_as_too_slow_and_catches_up_by_cur
     let stream = socket.connect(app.addr).await.unwrap();
     let (mut ws, _) =
         tokio_tungstenite::client_async(format!("ws://{}/api/v1/sync/ws", app.addr), stream).await.unwrap();
-    let hello = ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: head.seq };
+    let hello = ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: head.seq, app_version: None };
     ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.unwrap();
     let _welcome = ws.next().await;
 

@@ -37,7 +37,7 @@ impl SyncClient {
     ) -> (Self, Cursor, Vec<LoggedEvent>) {
         let mut client = Self::open(addr).await;
         client.last = since;
-        client.send(&ClientMessage::Hello { token: token.into(), epoch, since }).await;
+        client.send(&ClientMessage::Hello { token: token.into(), epoch, since, app_version: None }).await;
         let head = match client.recv().await {
             ServerMessage::Welcome { head, .. } => head,
             other => panic!("expected welcome, got {other:?}"),

@@ -520,6 +520,7 @@ mod tests {
             created_at: Utc::now(),
             kitchen_warn_minutes: 5,
             kitchen_late_minutes: 8,
+            business_day_start: Default::default(),
         }
     }
 
@@ -537,6 +538,7 @@ mod tests {
             low_stock_threshold: None,
             position: seq,
             image: None,
+            available_again_at: None,
         }
     }
 

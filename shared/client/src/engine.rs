@@ -632,7 +632,13 @@ async fn session(shared: &Arc<Shared>, credentials: &Credentials) -> Result<Sess
         .map_err(|_| Error::Offline("connecting timed out".into()))?
         .map_err(|e| Error::Offline(e.to_string()))?;
     let (mut sink, mut stream) = socket.split();
-    let hello = ClientMessage::Hello { token: credentials.token.clone(), epoch: Some(cursor.epoch), since: cursor.seq };
+    let hello = ClientMessage::Hello {
+        token: credentials.token.clone(),
+        epoch: Some(cursor.epoch),
+        since: cursor.seq,
+        // The engine is built with the apps, from one workspace version: the version the device runs.
+        app_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+    };
     send(&mut sink, &hello).await?;
 
     let mut live = false;

@@ -3,13 +3,13 @@
 //! Requests carry plain values; `validate()` turns them into checked values or a [`FieldErrors`] naming
 //! every bad field, so the admin UI can run the same checks before it sends.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Timelike, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::validate::{
     position, stock_count, CategoryName, Description, DeviceName, Email, FieldErrors, Password, PersonName,
-    ProductName, RestaurantName, Station, TimeZone,
+    ProductName, RestaurantName, Station, TimeZone, ValidationError,
 };
 use crate::{Allergen, Currency, DeviceKind, Money, Role};
 
@@ -68,6 +68,111 @@ pub struct Tenant {
     /// …and older than this as late.
     #[serde(default = "KitchenTimers::default_late")]
     pub kitchen_late_minutes: i64,
+    /// The local time of day the restaurant's business day starts ("04:00" for a bar open past midnight;
+    /// "00:00" by default): ticket numbers restart then, and history, reports and the export count their
+    /// days from it. See [`BusinessDay`].
+    #[serde(default, with = "time_of_day")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "04:00"))]
+    pub business_day_start: NaiveTime,
+}
+
+impl Tenant {
+    /// The restaurant's business day, the one definition every count by day uses.
+    pub fn business_day(&self) -> Result<BusinessDay, ValidationError> {
+        Ok(BusinessDay::new(TimeZone::parse(&self.timezone)?.0, self.business_day_start))
+    }
+}
+
+/// Which business day an instant belongs to, and which instants a business day holds: day `D` runs from
+/// `D` at the start time, in the restaurant's time zone, to the same time on `D + 1`. Ticket numbering,
+/// history filters, the reports, the export and the dashboard all go through this one type, so their days
+/// always hold the same orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessDay {
+    tz: chrono_tz::Tz,
+    start: NaiveTime,
+}
+
+impl BusinessDay {
+    pub fn new(tz: chrono_tz::Tz, start: NaiveTime) -> Self {
+        Self { tz, start }
+    }
+
+    /// The first instant of business day `date`. A start time that the clocks skip that day (a
+    /// daylight-saving gap) starts the day at the first local minute that exists after it; a start time
+    /// that happens twice (clocks going back) starts it at the first.
+    pub fn starts_at(&self, date: NaiveDate) -> DateTime<Utc> {
+        let mut local = date.and_time(self.start);
+        // No zone skips more than a few hours, so this ends long before the bound.
+        for _ in 0..(24 * 60) {
+            if let Some(at) = self.tz.from_local_datetime(&local).earliest() {
+                return at.with_timezone(&Utc);
+            }
+            local += Duration::minutes(1);
+        }
+        Utc.from_utc_datetime(&date.and_time(self.start))
+    }
+
+    /// The instants of business day `date`: from its start, inclusive, to the next day's, exclusive.
+    pub fn range(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.starts_at(date), self.starts_at(date + Duration::days(1)))
+    }
+
+    /// The business day `at` belongs to.
+    pub fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        let since_start = Duration::seconds(i64::from(self.start.num_seconds_from_midnight()));
+        let guess = (at.with_timezone(&self.tz).naive_local() - since_start).date();
+        // Around a daylight-saving change the wall clock repeats or skips an hour; the days' ranges decide,
+        // so that `date_of` and `range` never disagree.
+        if at < self.starts_at(guess) {
+            guess - Duration::days(1)
+        } else if at >= self.starts_at(guess + Duration::days(1)) {
+            guess + Duration::days(1)
+        } else {
+            guess
+        }
+    }
+
+    /// When the business day holding `now` ends (the next one starts).
+    pub fn end_of_day(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.starts_at(self.date_of(now) + Duration::days(1))
+    }
+}
+
+/// A time of day on the wire: "HH:MM" out, "HH:MM" or "HH:MM:SS" in.
+mod time_of_day {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(time: &NaiveTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&time.format("%H:%M"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a time of day like 04:00")))
+    }
+
+    pub fn parse(text: &str) -> Option<NaiveTime> {
+        let text = text.trim();
+        NaiveTime::parse_from_str(text, "%H:%M").or_else(|_| NaiveTime::parse_from_str(text, "%H:%M:%S")).ok()
+    }
+}
+
+/// The latest a business day may start: later than noon, "the day" would mostly be the day before.
+pub const LATEST_BUSINESS_DAY_START: &str = "11:59";
+
+/// A business day's start as a manager types it: "04:00", in whole minutes, from 00:00 to 11:59.
+pub fn business_day_start(value: &str) -> Result<NaiveTime, ValidationError> {
+    let invalid = || {
+        ValidationError::new(format!(
+            "must be a time of day like 04:00, in whole minutes, from 00:00 to {LATEST_BUSINESS_DAY_START}"
+        ))
+    };
+    let time = time_of_day::parse(value).ok_or_else(invalid)?;
+    if time.second() != 0 || time.nanosecond() != 0 || time.hour() >= 12 {
+        return Err(invalid());
+    }
+    Ok(time)
 }
 
 /// The kitchen timer thresholds' defaults and bounds (minutes).
@@ -102,6 +207,10 @@ pub struct UpdateTenantRequest {
     /// Minutes after which a kitchen ticket shows as late (1 to 240).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kitchen_late_minutes: Option<i64>,
+    /// When the business day starts, local time ("04:00"; 00:00 to 11:59, whole minutes). Orders already
+    /// numbered keep their day; history, reports and the export count days by the new start at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_day_start: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -110,6 +219,7 @@ pub struct TenantChanges {
     pub timezone: Option<TimeZone>,
     pub kitchen_warn_minutes: Option<i64>,
     pub kitchen_late_minutes: Option<i64>,
+    pub business_day_start: Option<NaiveTime>,
 }
 
 impl UpdateTenantRequest {
@@ -126,8 +236,10 @@ impl UpdateTenantRequest {
         };
         let kitchen_warn_minutes = minutes("kitchen_warn_minutes", self.kitchen_warn_minutes, &mut errors);
         let kitchen_late_minutes = minutes("kitchen_late_minutes", self.kitchen_late_minutes, &mut errors);
+        let business_day_start =
+            self.business_day_start.as_deref().and_then(|v| errors.check("business_day_start", business_day_start(v)));
         if errors.is_empty() {
-            Ok(TenantChanges { name, timezone, kitchen_warn_minutes, kitchen_late_minutes })
+            Ok(TenantChanges { name, timezone, kitchen_warn_minutes, kitchen_late_minutes, business_day_start })
         } else {
             Err(errors)
         }
@@ -308,6 +420,26 @@ impl UpdateUserRequest {
     }
 }
 
+/// A new password for a user, set by an owner or manager (`POST /users/{id}/password`): every session the
+/// user has ends at once. Its `Debug` leaves the password out.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ResetPasswordRequest {
+    pub password: String,
+}
+
+impl std::fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPasswordRequest").field("password", &"<redacted>").finish()
+    }
+}
+
+impl ResetPasswordRequest {
+    pub fn validate(&self) -> Result<Password, FieldErrors> {
+        Password::parse(&self.password).map_err(|e| FieldErrors::single("password", e.0))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Devices
 
@@ -333,6 +465,47 @@ pub struct Device {
     /// Changes the device had waiting to be sent at its last report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<i64>,
+    /// The app version the device said it runs when it last connected ("0.4.1"); `None` before that, or
+    /// for apps too old to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+}
+
+/// The longest app version a device may report; anything longer, or with control characters, is ignored.
+pub const MAX_APP_VERSION_CHARS: usize = 40;
+
+/// An app version as a device reports it, trimmed; `None` when it is empty or not a plausible version.
+pub fn app_version(value: &str) -> Option<String> {
+    let value = value.trim();
+    let plausible =
+        !value.is_empty() && value.chars().count() <= MAX_APP_VERSION_CHARS && !value.chars().any(char::is_control);
+    plausible.then(|| value.to_owned())
+}
+
+/// Changes to a device; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateDeviceRequest {
+    /// The name the device is listed under ("Front kiosk").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeviceChanges {
+    pub name: Option<DeviceName>,
+}
+
+impl UpdateDeviceRequest {
+    pub fn validate(&self) -> Result<DeviceChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.as_deref().and_then(|n| errors.check("name", DeviceName::parse(n)));
+        if errors.is_empty() {
+            Ok(DeviceChanges { name })
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -485,6 +658,55 @@ pub struct Product {
     pub low_stock_threshold: Option<i64>,
     pub position: i64,
     pub image: Option<ImageRef>,
+    /// When a product switched off "until" a time comes back by itself (the server switches it on and
+    /// every device hears of it); `None` while it is available, or off until a manager switches it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_again_at: Option<DateTime<Utc>>,
+}
+
+/// How long a product is switched off ("86'd") for: on the wire `"end_of_business_day"` or an RFC 3339
+/// time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Until the restaurant's next business day starts.
+    EndOfBusinessDay,
+    At(DateTime<Utc>),
+}
+
+impl Until {
+    const END_OF_BUSINESS_DAY: &'static str = "end_of_business_day";
+
+    /// The instant it ends, for a product switched off at `now`.
+    pub fn resolve(self, day: &BusinessDay, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Until::EndOfBusinessDay => day.end_of_day(now),
+            Until::At(at) => at,
+        }
+    }
+}
+
+impl Serialize for Until {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Until::EndOfBusinessDay => serializer.serialize_str(Self::END_OF_BUSINESS_DAY),
+            Until::At(at) => serializer.collect_str(&at.to_rfc3339()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Until {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == Self::END_OF_BUSINESS_DAY {
+            return Ok(Until::EndOfBusinessDay);
+        }
+        DateTime::parse_from_rfc3339(&text).map(|at| Until::At(at.with_timezone(&Utc))).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{text:?} is neither \"{}\" nor an RFC 3339 time",
+                Self::END_OF_BUSINESS_DAY
+            ))
+        })
+    }
 }
 
 impl Product {
@@ -602,7 +824,16 @@ pub struct UpdateProductRequest {
     pub low_stock_threshold: Option<Option<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
+    /// Switches the product off until then, after which it comes back by itself: `"end_of_business_day"`
+    /// or a time (in the future, at most 31 days ahead). `available: false` alone switches it off until a
+    /// manager switches it on; `available: true` switches it on at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "end_of_business_day"))]
+    pub unavailable_until: Option<Until>,
 }
+
+/// The furthest ahead a product may be switched off "until": beyond that, off is simply off.
+pub const MAX_UNAVAILABLE_DAYS: i64 = 31;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProductChanges {
@@ -616,12 +847,14 @@ pub struct ProductChanges {
     pub stock: Option<Option<i64>>,
     pub low_stock_threshold: Option<Option<i64>>,
     pub position: Option<i64>,
+    /// Set only with `available: Some(false)`: when it comes back by itself.
+    pub unavailable_until: Option<Until>,
 }
 
 impl UpdateProductRequest {
     pub fn validate(&self) -> Result<ProductChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let changes = ProductChanges {
+        let mut changes = ProductChanges {
             category_id: self.category_id,
             name: self.name.as_deref().and_then(|v| errors.check("name", ProductName::parse(v))),
             description: self.description.as_deref().and_then(|v| errors.check("description", Description::parse(v))),
@@ -638,7 +871,14 @@ impl UpdateProductRequest {
                 other => other,
             },
             position: self.position.and_then(|v| errors.check("position", position(v))),
+            unavailable_until: self.unavailable_until,
         };
+        if changes.unavailable_until.is_some() {
+            if changes.available == Some(true) {
+                errors.add("unavailable_until", "a product switched on cannot also be off until a time");
+            }
+            changes.available = Some(false);
+        }
         if errors.is_empty() {
             Ok(changes)
         } else {
@@ -660,6 +900,104 @@ pub struct MenuResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn with_a_four_oclock_start_two_in_the_morning_belongs_to_the_day_before() {
+        let bar = BusinessDay::new(chrono_tz::Europe::London, NaiveTime::from_hms_opt(4, 0, 0).unwrap());
+        assert_eq!(bar.date_of(utc("2026-12-02T02:00:00Z")), day("2026-12-01"));
+        assert_eq!(bar.date_of(utc("2026-12-02T04:00:00Z")), day("2026-12-02"));
+        assert_eq!(bar.range(day("2026-12-01")), (utc("2026-12-01T04:00:00Z"), utc("2026-12-02T04:00:00Z")));
+        // Summer time: the day starts at 04:00 local, 03:00 UTC.
+        assert_eq!(bar.starts_at(day("2026-07-01")), utc("2026-07-01T03:00:00Z"));
+        assert_eq!(bar.end_of_day(utc("2026-12-02T02:00:00Z")), utc("2026-12-02T04:00:00Z"));
+        let midnight = BusinessDay::new(chrono_tz::Europe::London, NaiveTime::MIN);
+        assert_eq!(midnight.date_of(utc("2026-12-02T02:00:00Z")), day("2026-12-02"));
+    }
+
+    #[test]
+    fn every_instant_falls_in_the_range_of_its_day_across_daylight_saving_changes() {
+        // Starts inside London's skipped (01:30 on 29 March) and repeated (01:30 on 25 October) hours.
+        for (zone, start) in [
+            (chrono_tz::Europe::London, (1, 30)),
+            (chrono_tz::Europe::London, (0, 0)),
+            (chrono_tz::America::Sao_Paulo, (0, 0)),
+            (chrono_tz::Australia::Lord_Howe, (2, 0)),
+        ] {
+            let business_day = BusinessDay::new(zone, NaiveTime::from_hms_opt(start.0, start.1, 0).unwrap());
+            let mut at = utc("2026-01-01T00:00:00Z");
+            while at < utc("2027-01-01T00:00:00Z") {
+                let date = business_day.date_of(at);
+                let (from, to) = business_day.range(date);
+                assert!(from <= at && at < to, "{zone} {start:?}: {at} is not in {date} ({from}..{to})");
+                at += Duration::minutes(17);
+            }
+        }
+        let london = BusinessDay::new(chrono_tz::Europe::London, NaiveTime::from_hms_opt(1, 30, 0).unwrap());
+        // 01:30 does not exist on 29 March: the day starts when the clocks have jumped, at 02:00 BST.
+        assert_eq!(london.starts_at(day("2026-03-29")), utc("2026-03-29T01:00:00Z"));
+        // 01:30 happens twice on 25 October: the day starts at the first.
+        assert_eq!(london.starts_at(day("2026-10-25")), utc("2026-10-25T00:30:00Z"));
+    }
+
+    #[test]
+    fn a_business_day_start_is_a_morning_time_in_whole_minutes() {
+        assert_eq!(business_day_start(" 04:00 ").unwrap(), NaiveTime::from_hms_opt(4, 0, 0).unwrap());
+        assert_eq!(business_day_start("11:59:00").unwrap(), NaiveTime::from_hms_opt(11, 59, 0).unwrap());
+        for bad in ["12:00", "23:00", "4", "04:00:30", "25:00", "", "four"] {
+            assert!(business_day_start(bad).is_err(), "{bad:?}");
+        }
+        let request = UpdateTenantRequest { business_day_start: Some("18:00".into()), ..Default::default() };
+        assert!(request.validate().unwrap_err().0.contains_key("business_day_start"));
+    }
+
+    #[test]
+    fn a_tenant_from_an_older_server_starts_its_day_at_midnight_and_says_so_as_hh_mm() {
+        let old = r#"{"id": "0193f6a8-7b4c-7cc3-9f7e-6d3c2b1a0f9e", "name": "Soho", "timezone": "Europe/London",
+            "currency": "GBP", "created_at": "2026-11-28T12:00:00Z"}"#;
+        let mut tenant: Tenant = serde_json::from_str(old).unwrap();
+        assert_eq!(tenant.business_day_start, NaiveTime::MIN);
+        tenant.business_day_start = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
+        let json = serde_json::to_value(&tenant).unwrap();
+        assert_eq!(json["business_day_start"], "04:00");
+        assert_eq!(serde_json::from_value::<Tenant>(json).unwrap(), tenant);
+    }
+
+    #[test]
+    fn unavailable_until_reads_the_end_of_the_business_day_or_a_time_and_switches_the_product_off() {
+        let patch: UpdateProductRequest =
+            serde_json::from_str(r#"{"unavailable_until": "end_of_business_day"}"#).unwrap();
+        let changes = patch.validate().unwrap();
+        assert_eq!((changes.available, changes.unavailable_until), (Some(false), Some(Until::EndOfBusinessDay)));
+        let patch: UpdateProductRequest =
+            serde_json::from_str(r#"{"available": false, "unavailable_until": "2026-12-01T22:00:00+01:00"}"#).unwrap();
+        assert_eq!(patch.unavailable_until, Some(Until::At(utc("2026-12-01T21:00:00Z"))));
+        let round_trip: UpdateProductRequest = serde_json::from_value(serde_json::to_value(&patch).unwrap()).unwrap();
+        assert_eq!(round_trip.unavailable_until, patch.unavailable_until);
+        assert!(serde_json::from_str::<UpdateProductRequest>(r#"{"unavailable_until": "tomorrow"}"#).is_err());
+        let contradictory = UpdateProductRequest {
+            available: Some(true),
+            unavailable_until: Some(Until::EndOfBusinessDay),
+            ..Default::default()
+        };
+        assert!(contradictory.validate().unwrap_err().0.contains_key("unavailable_until"));
+    }
+
+    #[test]
+    fn a_reported_app_version_is_kept_only_when_plausible() {
+        assert_eq!(app_version(" 0.4.1 ").as_deref(), Some("0.4.1"));
+        assert_eq!(app_version(""), None);
+        assert_eq!(app_version(&"9".repeat(MAX_APP_VERSION_CHARS + 1)), None);
+        assert_eq!(app_version("1.0\n"), Some("1.0".into()));
+        assert_eq!(app_version("1.\u{7}0"), None);
+    }
 
     #[test]
     fn a_product_patch_tells_absent_from_null() {

@@ -448,6 +448,19 @@ pub struct ReportSummary {
     /// Mean seconds from placed to ready, over orders that reached ready.
     pub average_prep_seconds: Option<i64>,
     pub cancelled: i64,
+    /// What the figures were computed from: every change up to this position of the restaurant's log.
+    /// Absent from servers before it was reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOf>,
+}
+
+/// The moment a figure is "as of": the restaurant's log position its orders were read at, and when. A
+/// device whose cursor is at or past `seq` has seen every order the figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AsOf {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
 }
 
 /// Orders and revenue in one hour of the restaurant's local day (0–23), summed over the range.

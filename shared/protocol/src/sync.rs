@@ -90,8 +90,15 @@ pub struct Snapshot {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// The first message: the device or session token, and the position the client has applied up to
-    /// (`epoch: None` for a client with nothing yet).
-    Hello { token: String, epoch: Option<i64>, since: i64 },
+    /// (`epoch: None` for a client with nothing yet). A device says which app version it runs, for the
+    /// managers' device list (older apps say nothing).
+    Hello {
+        token: String,
+        epoch: Option<i64>,
+        since: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_version: Option<String>,
+    },
     /// Place an order; acked after commit with the order and its ticket number.
     PlaceOrder { command_id: Uuid, order: PlaceOrderRequest },
     /// Move an order through the kitchen; acked after commit.

@@ -101,6 +101,7 @@ fn thresholds_come_from_the_restaurant_and_default_before_it_is_known() {
         created_at: at(0),
         kitchen_warn_minutes: 3,
         kitchen_late_minutes: 6,
+        business_day_start: Default::default(),
     };
     state = reduce(state, Action::Menu(Menu { tenant: Some(tenant), categories: vec![], products: vec![] }));
     assert_eq!(state.thresholds(), (3, 6));

@@ -35,6 +35,7 @@ fn dish(n: u128, name: &str, price: i64, category: Uuid) -> Product {
         low_stock_threshold: None,
         position: n as i64,
         image: None,
+        available_again_at: None,
     }
 }
 
