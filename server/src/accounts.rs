@@ -249,7 +249,7 @@ async fn reset_password(
     if !may_grant(me.role, target.role) {
         return Err(ApiError::Forbidden("only an owner may reset an owner's password"));
     }
-    let password_hash = hash_password(password.expose().to_owned()).await?;
+    let password_hash = hash_password(&state.hashing, password.expose().to_owned()).await?;
     let keep = (id == me.user_id).then(|| bearer_token(&headers).map(token_hash)).flatten();
     let user = state.store.reset_password(me.tenant_id, id, &password_hash, keep.as_deref()).await?;
     tracing::info!(tenant = %me.tenant_id, user = %id, "password reset; the user's sessions ended");

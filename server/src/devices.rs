@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use ordera_protocol::api::{
     CreatePairingCodeRequest, Device, ErrorBody, PairRequest, PairResponse, PairingCodeResponse, UpdateDeviceRequest,
 };
+use ordera_protocol::DeviceKind;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::{self, pairing_code_hash, token_hash, ClientIp, ManagerAuth, DEVICE_TOKEN_PREFIX};
+use crate::auth::{self, pairing_code_hash, token_hash, Auth, ClientIp, ManagerAuth, Principal, UserAuth, DEVICE_TOKEN_PREFIX};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use crate::store::{now, NewDevice, NewPairingCode};
@@ -32,15 +33,20 @@ async fn list_devices(State(state): State<AppState>, ManagerAuth(me): ManagerAut
     Ok(ApiJson(state.store.devices(me.tenant_id).await?))
 }
 
-/// Make a pairing code for a new kiosk, KDS or admin device.
+/// Make a pairing code for a new kiosk, KDS or admin device. Staff may make admin codes only.
 #[utoipa::path(post, path = "/devices/pairing-codes", tag = "devices", security(("bearer" = [])),
     request_body = CreatePairingCodeRequest,
     responses((status = 201, body = PairingCodeResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_pairing_code(
     State(state): State<AppState>,
-    ManagerAuth(me): ManagerAuth,
+    me: UserAuth,
     ApiJson(request): ApiJson<CreatePairingCodeRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<PairingCodeResponse>)> {
+    // Anyone signed in may pair an admin computer (the admin app does so for whoever signs in, and such a
+    // device may do no more than staff); only managers pair the kiosks and kitchen screens a restaurant runs on.
+    if request.kind != DeviceKind::Admin && !me.role.can_manage() {
+        return Err(ApiError::Forbidden("only an owner or a manager may pair kiosks and kitchen screens"));
+    }
     let name = request.validate()?;
     let code = auth::new_pairing_code();
     let expires_at = now() + state.config.pairing_ttl();
@@ -83,16 +89,21 @@ async fn pair(
     Ok((StatusCode::CREATED, ApiJson(PairResponse { token, device, tenant })))
 }
 
-/// Revoke a device: its token stops working at once. Revoking twice is harmless.
+/// Revoke a device: its token stops working at once. Revoking twice is harmless. Managers revoke any
+/// device; a device may revoke itself.
 #[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "device id")),
     responses((status = 200, body = Device), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_device(
-    State(state): State<AppState>,
-    ManagerAuth(me): ManagerAuth,
-    ApiPath(id): ApiPath<Uuid>,
-) -> ApiResult<ApiJson<Device>> {
-    Ok(ApiJson(state.store.revoke_device(me.tenant_id, id).await?))
+async fn revoke_device(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<Device>> {
+    // Managers revoke any device; a device may revoke itself (the admin app does so when its person signs out).
+    let allowed = match auth.principal {
+        Principal::User { role, .. } => role.can_manage(),
+        Principal::Device { device_id, .. } => device_id == id,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden("only an owner or a manager may revoke another device"));
+    }
+    Ok(ApiJson(state.store.revoke_device(auth.tenant_id, id).await?))
 }
 
 /// Rename a device; its screens and the device list show the new name at once.

@@ -120,7 +120,7 @@ both! {
         assert!(seen(&devices, kds.device.id) >= before_use - chrono::Duration::seconds(1), "{devices:?}");
     }
 
-    async fn only_owners_and_managers_make_codes_and_revoke(app: TestApp) {
+    async fn only_owners_and_managers_pair_screens_and_revoke_others_staff_pair_admin_computers(app: TestApp) {
         let soho = app.restaurant("Soho").await;
         let (_, staff) = app.user(&soho, "staff").await;
         let kiosk = app.pair(&soho, DeviceKind::Kiosk).await;
@@ -130,7 +130,17 @@ both! {
         expect_error(app.get("devices", &staff).await, StatusCode::FORBIDDEN, "forbidden").await;
         let revoke = format!("devices/{}/revoke", kiosk.device.id);
         expect_error(app.post(&revoke, Some(&staff), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
-        expect_error(app.post(&revoke, Some(&kiosk.token), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        // A device may revoke itself (the admin app signing out does), never another.
+        let other = app.pair(&soho, DeviceKind::Kds).await;
+        expect_error(app.post(&revoke, Some(&other.token), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        // Staff may pair an admin computer (the admin app does, for whoever signs in), nothing else.
+        let office = json!({"kind": "admin", "name": "Office PC"});
+        let code: serde_json::Value = expect_json(app.post("devices/pairing-codes", Some(&staff), &office).await, StatusCode::CREATED).await;
+        assert_eq!(code["kind"], "admin");
+        let own = format!("devices/{}/revoke", other.device.id);
+        let revoked: Device = expect_json(app.post(&own, Some(&other.token), &json!({})).await, StatusCode::OK).await;
+        assert!(revoked.revoked_at.is_some());
+        expect_error(app.get("me", &other.token).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
         // A device cannot change the menu either.
         expect_error(app.post("categories", Some(&kiosk.token), &json!({"name": "Hack"})).await, StatusCode::FORBIDDEN, "forbidden").await;
         let bad_name = json!({"kind": "kiosk", "name": "  "});

@@ -257,8 +257,9 @@ impl Engine {
         let server_url = session.signed_in.server_url.clone();
         if session.paired {
             if let Some(credentials) = self.credentials()? {
+                // The device revokes itself: whoever signed in (staff too) may end their own computer's pairing.
                 let revoke = format!("{server_url}/api/v1/devices/{}/revoke", credentials.device.id);
-                let _ = self.shared.http.post(revoke).bearer_auth(&session.token).send().await;
+                let _ = self.shared.http.post(revoke).bearer_auth(&credentials.token).send().await;
             }
             self.unpair().await?;
         }
