@@ -12,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::{self, pairing_code_hash, token_hash, Auth, ClientIp, ManagerAuth, Principal, UserAuth, DEVICE_TOKEN_PREFIX};
+use crate::auth::{
+    self, pairing_code_hash, token_hash, Auth, ClientIp, ManagerAuth, Principal, UserAuth, DEVICE_TOKEN_PREFIX,
+};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use crate::store::{now, NewDevice, NewPairingCode};
@@ -94,7 +96,11 @@ async fn pair(
 #[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "device id")),
     responses((status = 200, body = Device), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_device(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<Device>> {
+async fn revoke_device(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Device>> {
     // Managers revoke any device; a device may revoke itself (the admin app does so when its person signs out).
     let allowed = match auth.principal {
         Principal::User { role, .. } => role.can_manage(),

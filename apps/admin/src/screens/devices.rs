@@ -150,7 +150,12 @@ pub fn devices(ScreenProps { state }: &ScreenProps) -> Html {
                         html! {
                             <tr id={format!("device-{}", device.id)} class={classes!(device.revoked_at.is_some().then_some("revoked"))}>
                                 <td class="num">{ &device.name }</td>
-                                <td>{ kind_label(device.kind) }</td>
+                                <td>
+                                    { kind_label(device.kind) }
+                                    if let Some(version) = &device.app_version {
+                                        <span class="version">{ format!(" · app {version}") }</span>
+                                    }
+                                </td>
                                 <td><span class={classes!("badge", badge)}>{ standing }</span></td>
                                 <td>{ device_progress(device) }</td>
                                 <td class="actions">

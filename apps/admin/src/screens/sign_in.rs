@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::ScreenProps;
 use crate::hooks::refresh;
-use crate::state::Action;
+use crate::state::{capitalise, Action};
 
 #[function_component(SignIn)]
 pub fn sign_in(ScreenProps { state }: &ScreenProps) -> Html {
@@ -71,7 +71,7 @@ pub fn sign_in(ScreenProps { state }: &ScreenProps) -> Html {
                         oninput={field(&password)} />
                 </label>
                 if let Some(error) = state.error.clone() {
-                    <p class="error" id="sign-in-error" role="alert">{ error }</p>
+                    <p class="error" id="sign-in-error" role="alert">{ capitalise(&error) }</p>
                 }
                 <button class="btn btn-primary" id="sign-in-button" type="submit" disabled={!ready}>
                     { if *busy { "Signing in…" } else { "Sign in" } }
