@@ -80,14 +80,14 @@ pub enum Action {
     StartFailed(String),
     Paired,
     PairFailed(String),
-    SignedIn(SignedIn),
+    SignedIn(Box<SignedIn>),
     SignInFailed(String),
     SignedOut,
     /// From the sign-in screen to pairing with a code, and back.
     UsePairing,
     UseSignIn,
     /// The restaurant's settings changed (the name in the top bar follows at once).
-    TenantSaved(ordera_protocol::api::Tenant),
+    TenantSaved(Box<ordera_protocol::api::Tenant>),
     Menu(Menu),
     Status(SyncStatus),
     Refusals(Vec<RefusedOrder>),
@@ -255,7 +255,7 @@ impl Reducible for State {
         match action {
             Action::Started(start) => {
                 next.screen = if start.paired { Screen::Board } else { Screen::SignIn };
-                next.signed_in = start.signed_in.clone();
+                next.signed_in = start.signed_in.clone().map(|s| *s);
                 next.start = Some(start);
             }
             Action::StartFailed(message) => {
@@ -263,7 +263,7 @@ impl Reducible for State {
                 next.error = Some(message);
             }
             Action::SignedIn(signed_in) => {
-                next.signed_in = Some(signed_in);
+                next.signed_in = Some(*signed_in);
                 next.screen = Screen::Board;
                 next.tab = Tab::Attention;
                 next.error = None;
@@ -283,10 +283,10 @@ impl Reducible for State {
             }
             Action::TenantSaved(tenant) => {
                 if let Some(menu) = &mut next.menu {
-                    menu.tenant = Some(tenant.clone());
+                    menu.tenant = Some((*tenant).clone());
                 }
                 if let Some(signed_in) = &mut next.signed_in {
-                    signed_in.tenant = tenant;
+                    signed_in.tenant = *tenant;
                 }
             }
             Action::Paired => {

@@ -150,9 +150,10 @@ pub struct StartInfo {
     pub version: String,
     /// Kiosk: seconds without a touch before the idle reset.
     pub idle_seconds: u32,
-    /// Admin: the person signed in on this device, if any.
+    /// Admin: the person signed in on this device, if any (boxed: most apps never have one, and it is
+    /// the largest part).
     #[serde(default)]
-    pub signed_in: Option<SignedIn>,
+    pub signed_in: Option<Box<SignedIn>>,
 }
 
 /// Never `Debug`-printed with the password.

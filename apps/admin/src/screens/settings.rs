@@ -109,7 +109,7 @@ pub fn settings(ScreenProps { state }: &ScreenProps) -> Html {
                 match api::call::<Tenant>("PATCH", "tenant", Some(body)).await {
                     Ok(tenant) => {
                         draft.set(Draft::of(&tenant));
-                        dispatch.dispatch(Action::TenantSaved(tenant.clone()));
+                        dispatch.dispatch(Action::TenantSaved(Box::new(tenant.clone())));
                         saved.set(Some(Ok(tenant)));
                         failure.set(None);
                         notice.set(Some("Saved. Every kiosk and kitchen screen has the new settings.".into()));

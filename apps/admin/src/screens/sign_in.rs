@@ -41,7 +41,7 @@ pub fn sign_in(ScreenProps { state }: &ScreenProps) -> Html {
                 match invoke::<ipc::SignIn>(&args).await {
                     Ok(signed_in) => {
                         password.set(String::new());
-                        dispatch.dispatch(Action::SignedIn(signed_in));
+                        dispatch.dispatch(Action::SignedIn(Box::new(signed_in)));
                         refresh(dispatch.clone()).await;
                     }
                     Err(error) => dispatch.dispatch(Action::SignInFailed(error.message)),

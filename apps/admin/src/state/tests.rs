@@ -220,13 +220,13 @@ fn signed_in(role: &str) -> SignedIn {
 
 #[test]
 fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() {
-    let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(signed_in("manager"))]);
+    let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("manager")))]);
     assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Attention));
     assert_eq!(state.tabs(), [Tab::Attention, Tab::Orders, Tab::Devices, Tab::Settings]);
     assert_eq!(state.restaurant_name().as_deref(), Some("Soho"), "the top bar names the restaurant at once");
     assert_eq!(run(state, [Action::Tab(Tab::Settings)]).tab, Tab::Settings);
 
-    let staff = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(signed_in("staff"))]);
+    let staff = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("staff")))]);
     assert_eq!(staff.tabs(), [Tab::Attention, Tab::Orders]);
     assert_eq!(run(staff, [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
     // A computer paired with a code acts as no person: orders only.
@@ -246,7 +246,11 @@ fn a_refused_sign_in_says_why_and_the_pairing_code_is_the_other_way_in() {
 fn signing_out_forgets_the_person_and_what_the_board_showed() {
     let state = run(
         Rc::default(),
-        [Action::Started(start(true)), Action::SignedIn(signed_in("owner")), Action::Refusals(vec![refusal(1)])],
+        [
+            Action::Started(start(true)),
+            Action::SignedIn(Box::new(signed_in("owner"))),
+            Action::Refusals(vec![refusal(1)]),
+        ],
     );
     let state = run(state, [Action::SignedOut]);
     assert_eq!(state.screen, Screen::SignIn);
@@ -256,7 +260,7 @@ fn signing_out_forgets_the_person_and_what_the_board_showed() {
 
 #[test]
 fn a_signed_in_computer_whose_pairing_is_revoked_asks_the_person_to_sign_in_again() {
-    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(signed_in("owner"))]);
+    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(Box::new(signed_in("owner")))]);
     let revoked = status(ConnectionState::Unpaired, None, Some("this device was revoked"));
     let state = run(state, [Action::Status(revoked)]);
     assert_eq!((state.screen, state.error.as_deref()), (Screen::SignIn, Some("this device was revoked")));
@@ -265,10 +269,10 @@ fn a_signed_in_computer_whose_pairing_is_revoked_asks_the_person_to_sign_in_agai
 
 #[test]
 fn saved_settings_rename_the_restaurant_in_the_top_bar() {
-    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(signed_in("owner"))]);
+    let state = run(Rc::default(), [Action::Started(start(true)), Action::SignedIn(Box::new(signed_in("owner")))]);
     let mut tenant = state.signed_in.clone().unwrap().tenant;
     tenant.name = "Soho Central".into();
-    let state = run(state, [Action::TenantSaved(tenant)]);
+    let state = run(state, [Action::TenantSaved(Box::new(tenant))]);
     assert_eq!(state.restaurant_name().as_deref(), Some("Soho Central"));
 }
 
