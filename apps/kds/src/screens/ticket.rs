@@ -8,7 +8,6 @@ use ordera_protocol::ipc::ScreenRole;
 use ordera_protocol::orders::short_reference;
 use ordera_protocol::{Allergen, OrderStatus, OrderType};
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::commands;
@@ -43,25 +42,22 @@ thread_local! {
     static DRAWN_MARKS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Leaves a User Timing mark `ordera:drawn:<order id>` when the frame that first shows a ticket is painted:
+/// Leaves a User Timing mark `ordera:drawn:<order id>` as a ticket's card first enters the page (Yew runs
+/// a component's first effect once its DOM is in place; the browser paints it with its next frame):
 /// `cargo xtask bench` reads them to measure the time from the API accepting an order to a cook seeing it,
-/// and the webview's inspector shows them on its timeline.
+/// and the webview's inspector shows them on its timeline. Marked as the card is committed to the page
+/// rather than from an animation frame, so the figure does not depend on when the webview schedules its
+/// frames.
 fn mark_drawn(order_id: Uuid) {
-    let Some(window) = web_sys::window() else { return };
-    let mark = move || {
-        let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return };
-        DRAWN_MARKS.with(|count| {
-            if count.get() >= DRAWN_MARKS_KEPT {
-                performance.clear_marks();
-                count.set(0);
-            }
-            count.set(count.get() + 1);
-        });
-        let _ = performance.mark(&format!("ordera:drawn:{order_id}"));
-    };
-    // The callback runs as the browser is about to paint the frame holding the new card.
-    let callback = wasm_bindgen::closure::Closure::once_into_js(mark);
-    let _ = window.request_animation_frame(callback.unchecked_ref());
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return };
+    DRAWN_MARKS.with(|count| {
+        if count.get() >= DRAWN_MARKS_KEPT {
+            performance.clear_marks();
+            count.set(0);
+        }
+        count.set(count.get() + 1);
+    });
+    let _ = performance.mark(&format!("ordera:drawn:{order_id}"));
 }
 
 #[function_component(TicketCard)]
