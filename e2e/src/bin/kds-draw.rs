@@ -107,7 +107,7 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
 
     let mut rows = Vec::new();
     eprintln!("kitchen display: {} orders, the app alone", args.orders);
-    let alone = round(&owner, &kds, &dishes, args.orders).await?;
+    let alone = round(&owner, &kds, &dishes, args.orders, None).await?;
     rows.push(row(format!("order posted → ticket drawn on the KDS app, p50 / p99 ({} orders)", args.orders), &alone));
 
     eprintln!("kitchen display: connecting {ENGINES} more kitchen screens");
@@ -125,8 +125,12 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!("kitchen display: {} orders, with {ENGINES} more screens", args.orders);
-    let crowded = round(&owner, &kds, &dishes, args.orders).await?;
+    let crowded = round(&owner, &kds, &dishes, args.orders, Some(&engines[0])).await?;
     rows.push(row(format!("the same with {ENGINES} more kitchen screens connected"), &crowded));
+    if let Some(cached) = &crowded.cached {
+        // Where the time goes: up to a kitchen engine's cache, or from there to the screen.
+        rows.push(row("the same orders posted → in one of those kitchen engines' caches".into(), cached));
+    }
     for engine in engines {
         engine.shutdown().await;
     }
@@ -139,6 +143,8 @@ async fn run(args: &Args, database_url: &str) -> Result<Vec<(String, String, Str
 struct Round {
     millis: Vec<f64>,
     missing: usize,
+    /// The same, up to a watching engine's cache, when one watched.
+    cached: Option<Box<Round>>,
 }
 
 fn row(measure: String, round: &Round) -> (String, String, String) {
@@ -149,8 +155,31 @@ fn row(measure: String, round: &Round) -> (String, String, String) {
     (measure, value, "p99 < 100 ms".into())
 }
 
-async fn round(owner: &Owner, kds: &AppSession, dishes: &[Uuid], orders: usize) -> Result<Round> {
+async fn round(
+    owner: &Owner,
+    kds: &AppSession,
+    dishes: &[Uuid],
+    orders: usize,
+    watcher: Option<&Engine>,
+) -> Result<Round> {
     kds.client.execute("performance.clearMarks()", vec![]).await?;
+    // A watching engine's cache is polled for when each order first shows in it.
+    let seen: std::sync::Arc<std::sync::Mutex<HashMap<Uuid, f64>>> = Default::default();
+    let watching = watcher.cloned().map(|engine| {
+        let seen = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Ok(cached) = engine.orders() {
+                    let at = epoch_ms();
+                    let mut seen = seen.lock().expect("seen lock");
+                    for order in cached {
+                        seen.entry(order.id).or_insert(at);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    });
     let mut posted: Vec<(Uuid, f64)> = Vec::with_capacity(orders);
     let mut tick = tokio::time::interval(PACE);
     for n in 0..orders {
@@ -190,8 +219,15 @@ async fn round(owner: &Owner, kds: &AppSession, dishes: &[Uuid], orders: usize) 
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let mut millis: Vec<f64> =
-        posted.iter().filter_map(|(id, sent)| drawn.get(id).map(|at| (at - sent).max(0.0))).collect();
-    millis.sort_by(f64::total_cmp);
-    Ok(Round { missing: orders - millis.len(), millis })
+    let since_posted = |at: &HashMap<Uuid, f64>| {
+        let mut millis: Vec<f64> =
+            posted.iter().filter_map(|(id, sent)| at.get(id).map(|at| (at - sent).max(0.0))).collect();
+        millis.sort_by(f64::total_cmp);
+        Round { missing: orders - millis.len(), millis, cached: None }
+    };
+    let cached = watching.map(|task| {
+        task.abort();
+        Box::new(since_posted(&seen.lock().expect("seen lock")))
+    });
+    Ok(Round { cached, ..since_posted(&drawn) })
 }
