@@ -34,30 +34,33 @@ fn bump_label(ticket: &Ticket<'_>, role: ScreenRole) -> &'static str {
     }
 }
 
-/// How many drawn marks the webview keeps before it lets them go: a screen runs for weeks, and a bench reads
-/// a few hundred at a time.
-const DRAWN_MARKS_KEPT: u32 = 1_000;
+/// How many orders' drawn marks the webview keeps before it lets them go: a screen runs for weeks, and a
+/// bench reads a few hundred at a time.
+const DRAWN_MARKS_KEPT: usize = 1_000;
 
 thread_local! {
-    static DRAWN_MARKS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The orders whose first drawing is marked.
+    static DRAWN: std::cell::RefCell<std::collections::HashSet<Uuid>> = Default::default();
 }
 
-/// Leaves a User Timing mark `ordera:drawn:<order id>` as a ticket's card first enters the page (Yew runs
-/// a component's first effect once its DOM is in place; the browser paints it with its next frame):
+/// Leaves a User Timing mark `ordera:drawn:<order id>` the first time a ticket's card enters the page (Yew
+/// runs a component's first effect once its DOM is in place; the browser paints it with its next frame):
 /// `cargo xtask bench` reads them to measure the time from the API accepting an order to a cook seeing it,
-/// and the webview's inspector shows them on its timeline. Marked as the card is committed to the page
-/// rather than from an animation frame, so the figure does not depend on when the webview schedules its
-/// frames.
+/// and the webview's inspector shows them on its timeline. Once per order: a card mounted again (the board
+/// rebuilt) is not a new ticket for the cook.
 fn mark_drawn(order_id: Uuid) {
     let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return };
-    DRAWN_MARKS.with(|count| {
-        if count.get() >= DRAWN_MARKS_KEPT {
+    let first = DRAWN.with(|drawn| {
+        let mut drawn = drawn.borrow_mut();
+        if drawn.len() >= DRAWN_MARKS_KEPT {
             performance.clear_marks();
-            count.set(0);
+            drawn.clear();
         }
-        count.set(count.get() + 1);
+        drawn.insert(order_id)
     });
-    let _ = performance.mark(&format!("ordera:drawn:{order_id}"));
+    if first {
+        let _ = performance.mark(&format!("ordera:drawn:{order_id}"));
+    }
 }
 
 #[function_component(TicketCard)]
