@@ -667,16 +667,13 @@ async fn open_sockets(
         );
         let since = cursors.lock().unwrap()[index];
         handles.push(tokio::spawn(async move {
-            let url = format!("ws://{addr}/api/v1/sync/ws");
-            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
-                let _ = ready.send(Err("connect failed".into()));
-                return;
+            let mut ws = match kitchen_socket(addr, token, since).await {
+                Ok(ws) => ws,
+                Err(error) => {
+                    let _ = ready.send(Err(error.into()));
+                    return;
+                }
             };
-            let hello = ClientMessage::Hello { token, epoch: None, since, app_version: None };
-            if ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.is_err() {
-                let _ = ready.send(Err("hello failed".into()));
-                return;
-            }
             let mut ping = tokio::time::interval(Duration::from_secs(20));
             loop {
                 let message = tokio::select! {
@@ -756,16 +753,13 @@ async fn delivery_under_load(
             ready_tx.clone(),
         );
         sockets.push(tokio::spawn(async move {
-            let url = format!("ws://{addr}/api/v1/sync/ws");
-            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
-                let _ = ready.send(Err("connect failed".into()));
-                return;
+            let mut ws = match kitchen_socket(addr, token, since).await {
+                Ok(ws) => ws,
+                Err(error) => {
+                    let _ = ready.send(Err(error.into()));
+                    return;
+                }
             };
-            let hello = ClientMessage::Hello { token, epoch: None, since, app_version: None };
-            if ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.is_err() {
-                let _ = ready.send(Err("hello failed".into()));
-                return;
-            }
             let mut last = since;
             while let Some(Ok(message)) = ws.next().await {
                 let Message::Text(text) = message else { continue };
@@ -822,4 +816,21 @@ async fn delivery_under_load(
         format!("{} / {}", ms(percentile(&lags, 50.0)), ms(percentile(&lags, 99.0))),
         "p99 ≤ 10 ms".into(),
     ))
+}
+
+/// A kitchen socket of `token`'s restaurant on `addr`, its hello sent from log position `since`.
+async fn kitchen_socket(
+    addr: SocketAddr,
+    token: String,
+    since: i64,
+) -> std::result::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    &'static str,
+> {
+    let url = format!("ws://{addr}/api/v1/sync/ws");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.map_err(|_| "connect failed")?;
+    let hello = ClientMessage::Hello { token, epoch: None, since, app_version: None };
+    let text = serde_json::to_string(&hello).map_err(|_| "hello failed")?;
+    ws.send(Message::Text(text.into())).await.map_err(|_| "hello failed")?;
+    Ok(ws)
 }

@@ -6,7 +6,8 @@
 //! only screen, then with 20 more kitchen screens (client engines) connected to the same restaurant.
 //!
 //! Run by `cargo xtask bench`, which builds everything in release and finds the services:
-//! `kds-draw --server-bin P --kds-bin P --admin-url U --redis-url U [--orders N]`. Prints a table; asserts
+//! `kds-draw --server-bin P --kds-bin P --redis-url U [--orders N]`, with `ORDERA_TEST_DATABASE_URL` naming the
+//! PostgreSQL server to make its database on. Prints a table; asserts
 //! nothing about speed.
 
 use std::collections::HashMap;
@@ -16,10 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use ordera_client::{ConnectionState, Engine, EngineConfig};
 use ordera_e2e::process::{free_addr, ServerProcess};
-use ordera_e2e::server::Owner;
+use ordera_e2e::server::{Owner, TestDatabase};
 use ordera_e2e::webview::AppSession;
 use serde_json::json;
-use sqlx::Connection;
 use uuid::Uuid;
 
 /// Kitchen screens besides the app, in the second round.
@@ -32,7 +32,6 @@ const ON_THE_BOARD: usize = 12;
 struct Args {
     server_bin: PathBuf,
     kds_bin: PathBuf,
-    admin_url: String,
     redis_url: String,
     orders: usize,
 }
@@ -50,7 +49,6 @@ fn args() -> Result<Args> {
     Ok(Args {
         server_bin: get("server-bin")?.into(),
         kds_bin: get("kds-bin")?.into(),
-        admin_url: get("admin-url")?,
         redis_url: get("redis-url")?,
         orders: map.get("orders").and_then(|n| n.parse().ok()).unwrap_or(200),
     })
@@ -71,13 +69,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = args()?;
-    let database = format!("ordera_kds_bench_{}", Uuid::now_v7().simple());
-    let mut admin = sqlx::PgConnection::connect(&args.admin_url).await.context("connecting to PostgreSQL")?;
-    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut admin).await?;
-    let base = args.admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&args.admin_url);
-    let result = run(&args, &format!("{base}/{database}")).await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(&mut admin).await?;
-    let rows = result?;
+    // A fresh database on the suites' PostgreSQL (`ORDERA_TEST_DATABASE_URL`), dropped again at the end.
+    let database = TestDatabase::postgres().await;
+    let rows = run(&args, &database.url).await?;
     println!("\n| kitchen display | value | target |\n|---|---|---|");
     for (measure, value, target) in rows {
         println!("| {measure} | {value} | {target} |");

@@ -76,6 +76,15 @@ impl Restaurant {
         (admin, code)
     }
 
+    /// Opens the admin app on its first screen, unpaired and nobody signed in.
+    async fn launch_admin(&self) -> AppSession {
+        let env = [
+            ("ORDERA_SERVER_URL", self.admin_network.url()),
+            ("ORDERA_ADMIN_DATA_DIR", self.data.path().join("admin").display().to_string()),
+        ];
+        AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"), &env).await
+    }
+
     /// Breaks the server's database under it (see [`break_the_menu`]).
     async fn break_the_menu(&self) {
         break_the_menu(&format!("sqlite://{}", self.data.path().join("server.db").display())).await;
@@ -223,14 +232,7 @@ async fn staff_see_orders_refused_after_a_kiosk_came_back_live_and_settle_them_o
 async fn a_wrong_pairing_code_is_explained_and_nothing_is_paired() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let restaurant = Restaurant::open().await;
-    let admin = AppSession::launch(
-        &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
-        &[
-            ("ORDERA_SERVER_URL", restaurant.admin_network.url()),
-            ("ORDERA_ADMIN_DATA_DIR", restaurant.data.path().join("admin").display().to_string()),
-        ],
-    )
-    .await;
+    let admin = restaurant.launch_admin().await;
     admin.pair_with("WRONG-CODE").await;
     let error = admin.text("#pair-error").await;
     assert!(!error.is_empty(), "an explanation");
@@ -288,14 +290,7 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     let _turn = ONE_AT_A_TIME.lock().await;
     let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
     let restaurant = Restaurant::open().await;
-    let admin = AppSession::launch(
-        &app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"),
-        &[
-            ("ORDERA_SERVER_URL", restaurant.admin_network.url()),
-            ("ORDERA_ADMIN_DATA_DIR", restaurant.data.path().join("admin").display().to_string()),
-        ],
-    )
-    .await;
+    let admin = restaurant.launch_admin().await;
 
     // A wrong password is explained on the sign-in screen; the right one opens the board.
     admin.element("#sign-in").await;
