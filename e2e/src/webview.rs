@@ -216,6 +216,16 @@ impl AppSession {
         self.element(css).await.text().await.unwrap_or_else(|e| panic!("reading {css}: {e}"))
     }
 
+    /// The attribute `name` of the element `css`, once it is in the page.
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        self.element(css).await.attr(name).await.unwrap_or_else(|e| panic!("reading {name} of {css}: {e}"))
+    }
+
+    /// Runs `script` in the page and returns what it returned.
+    pub async fn script(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("running {script:?}: {e}"))
+    }
+
     /// Waits until the text of `css` satisfies `ok`, and returns it.
     pub async fn text_until(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();

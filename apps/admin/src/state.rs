@@ -6,11 +6,15 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ordera_protocol::api::Device;
 use ordera_protocol::device::{ConnectionState, IpcError, Menu, SignedIn, SyncStatus};
 use ordera_protocol::ipc::StartInfo;
-use ordera_protocol::orders::{Order, RefusedOrder};
+use ordera_protocol::orders::{
+    AsOf, HourlyBucket, Order, OrderPage, OrderQuery, RefusedOrder, ReportSummary, StatusAction, TopProduct, Transition,
+};
+use ordera_protocol::reports;
+use ordera_protocol::validate::TimeZone;
 use ordera_protocol::{DeviceKind, OrderStatus, OrderType};
 use uuid::Uuid;
 use yew::Reducible;
@@ -28,6 +32,8 @@ pub enum Screen {
 /// The board's tabs, one screen each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    /// Managers and owners only: today's figures, live.
+    Dashboard,
     Attention,
     Orders,
     /// Managers and owners only.
@@ -122,9 +128,48 @@ impl State {
     pub fn tabs(&self) -> Vec<Tab> {
         let mut tabs = vec![Tab::Attention, Tab::Orders];
         if self.can_manage() {
+            tabs.insert(0, Tab::Dashboard);
             tabs.extend([Tab::Devices, Tab::Settings]);
         }
         tabs
+    }
+
+    /// Where the board opens: a manager's day starts with the figures, staff's with what needs them.
+    pub fn home_tab(&self) -> Tab {
+        self.tabs()[0]
+    }
+
+    /// The restaurant's business day at `now`, once its settings are known.
+    pub fn business_today(&self, now: DateTime<Utc>) -> Option<NaiveDate> {
+        let tenant = self.menu.as_ref()?.tenant.as_ref().or(self.signed_in.as_ref().map(|s| &s.tenant))?;
+        Some(tenant.business_day().ok()?.date_of(now))
+    }
+
+    /// Today's figures, from the synced orders of the restaurant's current business day at `now`, computed
+    /// by the same functions as the server's reports; `None` until the restaurant's settings are known.
+    pub fn dashboard(&self, now: DateTime<Utc>) -> Option<Dashboard> {
+        let tenant = self.menu.as_ref()?.tenant.as_ref()?;
+        let day = self.business_today(now)?;
+        let tz = TimeZone::parse(&tenant.timezone).ok()?.0;
+        let orders: Vec<Order> = self.orders.iter().filter(|o| o.business_date == day).cloned().collect();
+        let as_of =
+            self.status.as_ref().and_then(|s| Some(AsOf { seq: s.position?, at: s.last_heard.or(s.last_sync)? }));
+        let mut products: Vec<&ordera_protocol::api::Product> = self.menu.as_ref()?.products.iter().collect();
+        products.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(Dashboard {
+            day,
+            summary: ReportSummary::of(&orders, (day, day), &tenant.currency, as_of),
+            hourly: reports::hourly(&orders, tz).unwrap_or_default(),
+            top: reports::top_products(&orders, TOP_PRODUCTS).unwrap_or_default(),
+            open: self.orders.iter().filter(|o| o.status.is_active()).count(),
+            sold_out: products.iter().filter(|p| !p.orderable()).map(|p| p.name.clone()).collect(),
+            low_stock: products
+                .iter()
+                .filter(|p| p.orderable() && p.low_on_stock())
+                .map(|p| (p.name.clone(), p.stock.unwrap_or_default()))
+                .collect(),
+            as_of,
+        })
     }
 
     /// Known to be offline: before the engine's first status nobody can say.
@@ -149,6 +194,103 @@ impl State {
         orders.sort_by_key(|order| std::cmp::Reverse(order.placed_at));
         orders
     }
+}
+
+/// How many best sellers the dashboard lists.
+pub const TOP_PRODUCTS: usize = 5;
+
+/// The dashboard's figures for one business day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    pub day: NaiveDate,
+    /// `None` only for sums past the largest amount (corrupt orders): no figure rather than a wrong one.
+    pub summary: Option<ReportSummary>,
+    /// All 24 local hours.
+    pub hourly: Vec<HourlyBucket>,
+    pub top: Vec<TopProduct>,
+    /// Tickets still in the kitchen, whatever day they were placed.
+    pub open: usize,
+    /// Products customers cannot order now (86'd or out of stock), by name.
+    pub sold_out: Vec<String>,
+    /// Products still orderable at or below their low-stock threshold, with the portions left.
+    pub low_stock: Vec<(String, i64)>,
+    /// The log position the cache had applied and when the app last heard from the server.
+    pub as_of: Option<AsOf>,
+}
+
+/// "12 min 30 s", "45 s": an average prep time.
+pub fn duration_words(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, s / 60 % 60),
+    }
+}
+
+/// The history request for `query`: `orders?from=2026-12-01&status=cancelled&q=burger&page=2`.
+pub fn history_path(query: &OrderQuery) -> String {
+    // Only dates, enums, numbers and the search text, which the encoder escapes: it cannot fail on these.
+    format!("orders?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+}
+
+/// "Orders 51–100 of 230", or that nothing matches.
+pub fn page_words(page: &OrderPage) -> String {
+    if page.total == 0 {
+        return "No orders match these filters".into();
+    }
+    let first = (page.page - 1) * page.per_page + 1;
+    let last = (first + page.orders.len() as i64 - 1).max(first);
+    format!("Orders {first}–{last} of {}", page.total)
+}
+
+/// Whether there is a page after `page`.
+pub fn has_next_page(page: &OrderPage) -> bool {
+    page.page * page.per_page < page.total
+}
+
+/// One move of an order as its timeline shows it: what, when and who (a screen or a person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineStep {
+    pub what: &'static str,
+    pub at: DateTime<Utc>,
+    pub by: Option<String>,
+}
+
+/// An order's timeline, oldest first: its recorded moves with who made each; for an order stored before
+/// moves were recorded, the times it kept.
+pub fn timeline(order: &Order) -> Vec<TimelineStep> {
+    let what = |status: OrderStatus| match status {
+        OrderStatus::Placed => "Placed",
+        OrderStatus::Preparing => "Started",
+        OrderStatus::Ready => "Ready",
+        OrderStatus::Completed => "Served",
+        OrderStatus::Cancelled => "Cancelled",
+    };
+    if !order.history.is_empty() {
+        return order
+            .history
+            .iter()
+            .map(|step| TimelineStep { what: what(step.status), at: step.at, by: step.by.clone() })
+            .collect();
+    }
+    let mut steps = vec![TimelineStep { what: "Placed", at: order.placed_at, by: None }];
+    for (status, at) in [
+        (OrderStatus::Preparing, order.preparing_at),
+        (OrderStatus::Ready, order.ready_at),
+        (OrderStatus::Completed, order.completed_at),
+        (OrderStatus::Cancelled, order.cancelled_at),
+    ] {
+        if let Some(at) = at {
+            steps.push(TimelineStep { what: what(status), at, by: None });
+        }
+    }
+    steps.sort_by_key(|step| step.at);
+    steps
+}
+
+/// Whether an order may still be cancelled: not once it is ready (the kitchen's rule, the server's too).
+pub fn may_cancel(order: &Order) -> bool {
+    matches!(order.status.apply(StatusAction::Cancel), Transition::To(_))
 }
 
 /// What staff read when marking a refusal as handled failed.
@@ -257,6 +399,7 @@ impl Reducible for State {
                 next.screen = if start.paired { Screen::Board } else { Screen::SignIn };
                 next.signed_in = start.signed_in.clone().map(|s| *s);
                 next.start = Some(start);
+                next.tab = next.home_tab();
             }
             Action::StartFailed(message) => {
                 next.screen = Screen::SignIn;
@@ -265,7 +408,7 @@ impl Reducible for State {
             Action::SignedIn(signed_in) => {
                 next.signed_in = Some(*signed_in);
                 next.screen = Screen::Board;
-                next.tab = Tab::Attention;
+                next.tab = next.home_tab();
                 next.error = None;
             }
             Action::SignInFailed(message) => next.error = Some(message),

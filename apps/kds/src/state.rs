@@ -317,39 +317,42 @@ impl State {
     /// The tickets on this screen's board, oldest first: active orders with something for this screen,
     /// then nothing else but cancellations a cook has not acknowledged yet (they stay, in their place).
     pub fn tickets(&self) -> Vec<Ticket<'_>> {
-        let cancelled_cutoff = self.now - Duration::hours(CANCELLED_SHOWN_HOURS);
-        let mut tickets: Vec<Ticket<'_>> = self
-            .orders
-            .iter()
-            .filter_map(|order| {
-                let lines: Vec<(usize, &OrderItem)> = order
-                    .items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, item)| self.settings.role != ScreenRole::Stations || self.shows_station(&item.station))
-                    .collect();
-                if lines.is_empty() {
-                    return None;
-                }
-                let cancelled = order.status == OrderStatus::Cancelled;
-                let shown = if cancelled {
-                    !self.acknowledged.contains(&order.id)
-                        && order.cancelled_at.is_some_and(|at| at >= cancelled_cutoff)
-                } else {
-                    match self.settings.role {
-                        // A station is done with a ticket once its lines are done.
-                        ScreenRole::Stations => {
-                            matches!(order.status, OrderStatus::Placed | OrderStatus::Preparing)
-                                && lines.iter().any(|(_, item)| item.done_at.is_none())
-                        }
-                        _ => order.status.is_active(),
-                    }
-                };
-                shown.then_some(Ticket { order, lines, cancelled })
-            })
-            .collect();
+        let mut tickets: Vec<Ticket<'_>> = self.orders.iter().filter_map(|order| self.ticket_of(order)).collect();
         tickets.sort_by_key(|ticket| (ticket.order.placed_at, ticket.order.number));
         tickets
+    }
+
+    /// One order's ticket, if it is on this screen's board: what each card draws, found without building
+    /// the whole board (a busy board has a card per ticket, each drawn every second for its timer).
+    pub fn ticket(&self, order_id: Uuid) -> Option<Ticket<'_>> {
+        self.orders.iter().find(|order| order.id == order_id).and_then(|order| self.ticket_of(order))
+    }
+
+    fn ticket_of<'a>(&'a self, order: &'a Order) -> Option<Ticket<'a>> {
+        let lines: Vec<(usize, &OrderItem)> = order
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| self.settings.role != ScreenRole::Stations || self.shows_station(&item.station))
+            .collect();
+        if lines.is_empty() {
+            return None;
+        }
+        let cancelled = order.status == OrderStatus::Cancelled;
+        let shown = if cancelled {
+            let cutoff = self.now - Duration::hours(CANCELLED_SHOWN_HOURS);
+            !self.acknowledged.contains(&order.id) && order.cancelled_at.is_some_and(|at| at >= cutoff)
+        } else {
+            match self.settings.role {
+                // A station is done with a ticket once its lines are done.
+                ScreenRole::Stations => {
+                    matches!(order.status, OrderStatus::Placed | OrderStatus::Preparing)
+                        && lines.iter().any(|(_, item)| item.done_at.is_none())
+                }
+                _ => order.status.is_active(),
+            }
+        };
+        shown.then_some(Ticket { order, lines, cancelled })
     }
 
     /// The selected ticket's position on the board, if it is there.

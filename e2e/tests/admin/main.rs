@@ -120,6 +120,20 @@ fn fast() -> EngineConfig {
     }
 }
 
+/// The day's takings as the CSV export has them: the totals of the orders not cancelled, in minor units.
+async fn export_takings(owner: &Owner) -> i64 {
+    let response = owner.http.get(format!("{}/orders/export.csv", owner.base)).bearer_auth(&owner.token).send().await;
+    let csv = response.unwrap().text().await.unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().expect("a header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (status, total) = (column("status"), column("total"));
+    rows.map(|row| row.split(',').collect::<Vec<_>>())
+        .filter(|cells| cells[status] != "cancelled")
+        .map(|cells| cells[total].replace('.', "").parse::<i64>().expect("an amount with two decimals"))
+        .sum()
+}
+
 fn order(lines: &[(Uuid, i64, &str)], note: &str) -> PlaceOrderRequest {
     PlaceOrderRequest {
         id: ordera_protocol::new_id(),
@@ -301,8 +315,31 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     admin.screenshot(&shots, "sign-in-refused").await;
     admin.replace_in("#password", ordera_e2e::server::PASSWORD).await;
     admin.click("#sign-in-button").await;
-    admin.element("#attention").await;
+    admin.element("#dashboard").await;
     assert_eq!(admin.text("#signed-in-as").await, "Olive · Owner");
+
+    // The dashboard follows the kiosk live, and each figure is the reports' figure and the export's sum, to
+    // the minor unit.
+    restaurant.kiosk.place_order(order(&[(restaurant.burger, 2, "no onions"), (restaurant.cola, 1, "")], "")).unwrap();
+    restaurant.kiosk.place_order(order(&[(restaurant.cola, 3, "")], "")).unwrap();
+    admin.text_until("#figure-orders", "two orders", |t| t.contains('2')).await;
+    let summary = restaurant.owner.get("reports/summary").await;
+    assert_eq!(summary["orders"], 2);
+    let minor = |value: Option<String>| value.and_then(|v| v.parse::<i64>().ok());
+    assert_eq!(minor(admin.attribute("#figure-revenue", "data-minor").await), summary["revenue"].as_i64());
+    assert_eq!(
+        minor(admin.attribute("#figure-average-ticket", "data-minor").await),
+        summary["average_ticket"].as_i64()
+    );
+    assert_eq!(summary["revenue"], 2 * 1095 + 4 * 295);
+    assert_eq!(export_takings(&restaurant.owner).await, summary["revenue"].as_i64().unwrap(), "the export agrees");
+    let charted = admin
+        .script("return [...document.querySelectorAll('#hour-chart .bar')].reduce((n, b) => n + Number(b.dataset.orders), 0)")
+        .await;
+    assert_eq!(charted, json!(2), "the chart's hours hold both orders");
+    let top = admin.text("#top-products").await;
+    assert!(top.contains("4×") && top.contains("Cola"), "the best seller first: {top:?}");
+    admin.screenshot(&shots, "dashboard").await;
 
     // Devices: the kiosk, and this computer, paired by the sign-in.
     admin.click("#tab-devices").await;
@@ -381,9 +418,74 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     admin.element("#attention").await;
     assert_eq!(admin.text("#signed-in-as").await, "Sam · Staff");
     admin.element("#tab-orders").await;
+    admin.gone("#tab-dashboard").await;
     admin.gone("#tab-devices").await;
     admin.gone("#tab-settings").await;
     admin.quit().await;
     grill.shutdown().await;
+    restaurant.kiosk.shutdown().await;
+}
+
+/// A manager finds an order in the history by what was in it, reads its timeline (who started it, on which
+/// screen) and cancels it with a reason, asked once; the kiosk that placed it hears of it at once. An empty
+/// reason is refused beside its field and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_finds_an_order_in_history_reads_its_timeline_and_cancels_it_with_a_reason() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
+    let restaurant = Restaurant::open().await;
+    let burgers = order(&[(restaurant.burger, 1, "well done")], "");
+    let colas = order(&[(restaurant.cola, 2, "")], "");
+    for request in [&burgers, &colas] {
+        restaurant.kiosk.place_order(request.clone()).unwrap();
+    }
+    until("both orders are on the server", || restaurant.kiosk.status().pending == 0).await;
+    let start = json!({"command_id": ordera_protocol::new_id(), "action": "start"});
+    restaurant.owner.post(&format!("orders/{}/status", burgers.id), start).await;
+
+    let admin = restaurant.launch_admin().await;
+    admin.type_into("#email", &restaurant.owner.email).await;
+    admin.type_into("#password", ordera_e2e::server::PASSWORD).await;
+    admin.click("#sign-in-button").await;
+    admin.element("#dashboard").await;
+    admin.click("#tab-orders").await;
+    admin.click("#orders-history").await;
+    admin.text_until("#history-count", "both of today's orders", |t| t.contains("of 2")).await;
+    admin.type_into("#history-search", "burger").await;
+    admin.click("#history-go").await;
+    let found = admin.text_until("#history-count", "one match", |t| t.contains("of 1")).await;
+    assert_eq!(found, "Orders 1–1 of 1");
+    let row = format!("#order-{}", burgers.id);
+    assert!(admin.text(&row).await.contains("Classic Smash Burger"));
+    admin.click(&row).await;
+    let timeline = admin.text("#order-timeline").await;
+    assert!(timeline.contains("Placed") && timeline.contains("Started"), "{timeline:?}");
+    assert!(timeline.contains("Olive"), "who started it: {timeline:?}");
+    admin.screenshot(&shots, "order-history").await;
+
+    // No reason: refused beside the field, nothing sent.
+    admin.click("#cancel-order").await;
+    admin.element("#cancel-reason-error").await;
+    admin.type_into("#cancel-reason", "customer left").await;
+    admin.click("#cancel-order").await;
+    assert!(admin.text("#cancel-order").await.contains("now"), "asked once");
+    let truth = restaurant.owner.get(&format!("orders/{}", burgers.id)).await;
+    assert_eq!(truth["status"], "preparing", "nothing happens before the second press");
+    admin.click("#cancel-order").await;
+    admin.text_until("#order-cancel-reason", "the reason", |t| t.contains("customer left")).await;
+    let truth = restaurant.owner.get(&format!("orders/{}", burgers.id)).await;
+    assert_eq!((truth["status"].as_str(), truth["cancel_reason"].as_str()), (Some("cancelled"), Some("customer left")));
+    until("the kiosk hears of it", || {
+        restaurant
+            .kiosk
+            .orders()
+            .unwrap()
+            .iter()
+            .any(|o| o.id == burgers.id && o.status == ordera_protocol::OrderStatus::Cancelled)
+    })
+    .await;
+    admin.gone("#cancel-form").await;
+    admin.screenshot(&shots, "order-cancelled").await;
+    admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }

@@ -468,6 +468,49 @@ async fn refusals_do_not_block_the_queue_and_a_revoked_kiosk_forgets_its_token()
     assert!(!kiosk.menu().unwrap().products.is_empty());
 }
 
+/// A kitchen screen shows its queued marks and bumps by the server's own rules: offline, the first line
+/// done starts the ticket, the last makes it ready, so the next bump serves it (not a second "ready", which
+/// the server would take as a repeat); back online the server ends exactly where the screen showed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kitchen_screen_shows_queued_marks_as_the_server_will_apply_them() {
+    let world = World::new(Backend::Sqlite).await;
+    let (kiosk, _kiosk_dir) = world.engine("kiosk").await;
+    let (kds, _kds_dir) = world.engine("kds").await;
+    let request = PlaceOrderRequest {
+        items: vec![
+            OrderLineRequest { product_id: world.products[0], quantity: 1, note: None },
+            OrderLineRequest { product_id: world.products[1], quantity: 2, note: None },
+        ],
+        ..order(world.products[0])
+    };
+    kiosk.place_order(request.clone()).unwrap();
+    until("the kitchen has the order", Duration::from_secs(10), || {
+        kds.orders().unwrap().iter().any(|o| o.id == request.id) && settled(&kds)
+    })
+    .await;
+
+    world.proxy.set_mode(Mode::Down);
+    until("offline", Duration::from_secs(10), || kds.status().connection != ConnectionState::Online).await;
+    let shown = |kds: &Engine| kds.orders_as_queued().unwrap().into_iter().find(|o| o.id == request.id).unwrap();
+    kds.mark_items(request.id, vec![0], true).unwrap();
+    assert_eq!(shown(&kds).status, OrderStatus::Preparing, "the first line done starts it");
+    kds.mark_items(request.id, vec![1], true).unwrap();
+    let ready = shown(&kds);
+    assert_eq!(ready.status, OrderStatus::Ready, "every line done makes it ready");
+    assert!(ready.items.iter().all(|item| item.done_at.is_some()));
+    kds.set_status(request.id, StatusAction::Complete, None).unwrap();
+    assert_eq!(shown(&kds).status, OrderStatus::Completed);
+
+    world.proxy.set_mode(Mode::Pass);
+    until("drained", Duration::from_secs(20), || settled(&kds)).await;
+    let truth: Order = serde_json::from_value(world.owner.get(&format!("orders/{}", request.id)).await).unwrap();
+    assert_eq!(truth.status, OrderStatus::Completed);
+    assert!(truth.items.iter().all(|item| item.done_at.is_some()));
+    assert!(kds.rejected().unwrap().is_empty());
+    kiosk.shutdown().await;
+    kds.shutdown().await;
+}
+
 /// The admin app's engine: a manager signs in with e-mail and password, which pairs the device with their
 /// restaurant (it then syncs like any screen); the UI's calls reach the API as that person, with the
 /// server's answers passed back whole, errors included; signing out revokes that pairing and forgets the

@@ -209,6 +209,7 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     shows_status(&kds, &first, OrderStatus::Placed).await;
     server_has(&restaurant, &first, OrderStatus::Placed).await;
     kds.click(&format!("#bump-{}", first.number)).await;
+    shows_status(&kds, &first, OrderStatus::Preparing).await;
     server_has(&restaurant, &first, OrderStatus::Preparing).await;
     kds.click(&format!("#bump-{}", first.number)).await;
     shows_status(&kds, &first, OrderStatus::Ready).await;
@@ -218,6 +219,7 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     let undone = server_has(&restaurant, &first, OrderStatus::Preparing).await;
     assert!(undone.items.iter().all(|item| item.done_at.is_none()), "undo took the marks back");
     kds.click(&format!("#bump-{}", first.number)).await;
+    shows_status(&kds, &first, OrderStatus::Ready).await;
     server_has(&restaurant, &first, OrderStatus::Ready).await;
     kds.click(&format!("#bump-{}", first.number)).await;
     let served = server_has(&restaurant, &first, OrderStatus::Completed).await;
@@ -235,16 +237,22 @@ async fn a_cook_bumps_tickets_through_every_state_by_touch_and_by_bump_bar_undoe
     server_has(&restaurant, &first, OrderStatus::Ready).await;
 
     // By bump bar: the second ticket's digit, Enter to start, Enter to make it ready, U to undo.
+    // Each key waits for the screen to show the last one's effect, as a cook reads the ticket before the next
+    // press; the screen shows a queued bump at once, before the server has it.
     press(&kds, "2").await;
     press(&kds, &Key::Enter.to_string()).await;
+    shows_status(&kds, &second, OrderStatus::Preparing).await;
     server_has(&restaurant, &second, OrderStatus::Preparing).await;
     press(&kds, &Key::Enter.to_string()).await;
+    shows_status(&kds, &second, OrderStatus::Ready).await;
     server_has(&restaurant, &second, OrderStatus::Ready).await;
     press(&kds, "u").await;
+    shows_status(&kds, &second, OrderStatus::Preparing).await;
     server_has(&restaurant, &second, OrderStatus::Preparing).await;
-    // Space marks the selected line done: its only line, so the ticket is ready; Enter serves it.
+    // Space marks the selected line done: its only line, so the ticket shows ready at once (the server's
+    // rule, applied to the queued mark) and Enter serves it.
     press(&kds, " ").await;
-    server_has(&restaurant, &second, OrderStatus::Ready).await;
+    shows_status(&kds, &second, OrderStatus::Ready).await;
     press(&kds, &Key::Enter.to_string()).await;
     server_has(&restaurant, &second, OrderStatus::Completed).await;
     kds.gone(&ticket(&second)).await;

@@ -34,8 +34,8 @@ macro_rules! sql_store {
             };
             use ordera_protocol::sync::{Event, LoggedEvent};
             use ordera_protocol::orders::{
-                CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, StatusStep,
-                Transition,
+                mark_lines, CommandResult, Marked, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder,
+                StatusAction, StatusStep, Transition,
             };
             use ordera_protocol::sync::{Cursor, Snapshot};
             use ordera_protocol::{FieldErrors, Money, OrderStatus, Role};
@@ -1413,21 +1413,7 @@ macro_rules! sql_store {
                     } else {
                         let at = now();
                         let mut lines = order.items.clone();
-                        let mut marked = false;
-                        for &index in items {
-                            let line = &mut lines[index];
-                            if line.done_at.is_some() != done {
-                                line.done_at = done.then_some(at);
-                                marked = true;
-                            }
-                        }
-                        let all_done = lines.iter().all(|line| line.done_at.is_some());
-                        let next = match order.status {
-                            status if all_done && status.rank() < OrderStatus::Ready.rank() => Some(OrderStatus::Ready),
-                            OrderStatus::Placed if marked && done => Some(OrderStatus::Preparing),
-                            OrderStatus::Ready if marked && !done => Some(OrderStatus::Preparing),
-                            _ => None,
-                        };
+                        let Marked { changed: marked, next } = mark_lines(order.status, &mut lines, items, done, at);
                         if !marked && next.is_none() {
                             CommandResult::unchanged(order)
                         } else {

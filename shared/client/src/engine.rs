@@ -14,7 +14,8 @@ use ordera_protocol::api::{
 };
 use ordera_protocol::device::{ApiReply, SignedIn};
 use ordera_protocol::orders::{
-    ItemsDoneRequest, Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest, Transition,
+    mark_lines, ItemsDoneRequest, Order, Outcome, PlaceOrderRequest, RefusedOrder, StatusAction, StatusChangeRequest,
+    Transition,
 };
 use ordera_protocol::sync::{close, ClientMessage, ServerMessage, Snapshot};
 use ordera_protocol::DeviceKind;
@@ -441,11 +442,12 @@ impl Engine {
                 }
                 ClientMessage::MarkItems { order_id, change } => {
                     if let Some(order) = orders.iter_mut().find(|order| order.id == order_id) {
-                        let at = entry.created_at;
-                        for index in change.items {
-                            if let Some(item) = order.items.get_mut(index) {
-                                item.done_at = change.done.then_some(at);
-                            }
+                        // The server's own rule, so a ticket whose last line is marked shows ready at once and
+                        // the next bump serves it rather than asking for ready a second time.
+                        let marked =
+                            mark_lines(order.status, &mut order.items, &change.items, change.done, entry.created_at);
+                        if let Some(next) = marked.next {
+                            order.status = next;
                         }
                     }
                 }

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod ipc;
 pub mod money;
 pub mod orders;
+pub mod reports;
 pub mod sync;
 pub mod validate;
 

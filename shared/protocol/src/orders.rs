@@ -246,6 +246,45 @@ impl OrderStatus {
     }
 }
 
+/// What marking lines does to an order, by the one rule the server applies and every screen shows while
+/// its marks are queued: the first line done starts a placed order, every line done makes it ready, and a
+/// mark taken back on a ready order puts it back to preparing. Positions past the order's lines are left
+/// out (the server refuses them before this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marked {
+    /// Whether any line changed (marking a done line done again does not).
+    pub changed: bool,
+    /// The status the order moves to, if it moves.
+    pub next: Option<OrderStatus>,
+}
+
+pub fn mark_lines(
+    status: OrderStatus,
+    lines: &mut [OrderItem],
+    items: &[usize],
+    done: bool,
+    at: DateTime<Utc>,
+) -> Marked {
+    let mut changed = false;
+    for &index in items {
+        if let Some(line) = lines.get_mut(index) {
+            if line.done_at.is_some() != done {
+                line.done_at = done.then_some(at);
+                changed = true;
+            }
+        }
+    }
+    let all_done = lines.iter().all(|line| line.done_at.is_some());
+    let next = match status {
+        status if !status.is_active() => None,
+        status if all_done && status.rank() < OrderStatus::Ready.rank() => Some(OrderStatus::Ready),
+        OrderStatus::Placed if changed && done => Some(OrderStatus::Preparing),
+        OrderStatus::Ready if changed && !done => Some(OrderStatus::Preparing),
+        _ => None,
+    };
+    Marked { changed, next }
+}
+
 /// A status change, sent over HTTP or the socket. `command_id` is made once by the device; a repeat of
 /// it gets the recorded result back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -518,6 +557,34 @@ mod tests {
         assert!(matches!(Cancelled.apply(StatusAction::Recall), Transition::Rejected(_)));
         assert_eq!(Preparing.apply(StatusAction::Requeue), Transition::To(Placed), "a start undone");
         assert_eq!(Ready.apply(StatusAction::Requeue), Transition::Unchanged, "too late: it moved on");
+    }
+
+    fn line(done: bool) -> OrderItem {
+        OrderItem {
+            product_id: Uuid::nil(),
+            name: "Fries".into(),
+            unit_price: Money(350),
+            quantity: 1,
+            note: String::new(),
+            station: "fry".into(),
+            done_at: done.then(Utc::now),
+        }
+    }
+
+    #[test]
+    fn lines_marked_done_move_the_order_along() {
+        use OrderStatus::*;
+        let at = Utc::now();
+        let mut lines = vec![line(false), line(false)];
+        assert_eq!(mark_lines(Placed, &mut lines, &[0], true, at), Marked { changed: true, next: Some(Preparing) });
+        assert_eq!(lines[0].done_at, Some(at));
+        assert_eq!(mark_lines(Preparing, &mut lines, &[0], true, at), Marked { changed: false, next: None }, "again");
+        assert_eq!(mark_lines(Preparing, &mut lines, &[1, 7], true, at), Marked { changed: true, next: Some(Ready) });
+        assert_eq!(mark_lines(Ready, &mut lines, &[1], false, at), Marked { changed: true, next: Some(Preparing) });
+        assert_eq!(lines[1].done_at, None, "the mark is taken back");
+        let mut all_done = vec![line(true)];
+        assert_eq!(mark_lines(Placed, &mut all_done, &[0], true, at).next, Some(Ready), "a stale placed order");
+        assert_eq!(mark_lines(Completed, &mut lines, &[1], true, at).next, None, "no longer in the kitchen");
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The admin app's screens, one a file: sign in, pair, and the board's tabs: needs attention, today's
-//! orders, devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
+//! The admin app's screens, one a file: sign in, pair, and the board's tabs: the dashboard, needs
+//! attention, today's orders, devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
 
 mod attention;
+mod dashboard;
 mod devices;
 mod orders;
 mod pair;
@@ -9,6 +10,7 @@ mod settings;
 mod sign_in;
 
 pub use attention::Attention;
+pub use dashboard::Dashboard;
 pub use devices::Devices;
 pub use orders::Orders;
 pub use pair::Pair;

@@ -221,13 +221,14 @@ fn signed_in(role: &str) -> SignedIn {
 #[test]
 fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() {
     let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("manager")))]);
-    assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Attention));
-    assert_eq!(state.tabs(), [Tab::Attention, Tab::Orders, Tab::Devices, Tab::Settings]);
+    assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Dashboard), "a manager's day starts with the figures");
+    assert_eq!(state.tabs(), [Tab::Dashboard, Tab::Attention, Tab::Orders, Tab::Devices, Tab::Settings]);
     assert_eq!(state.restaurant_name().as_deref(), Some("Soho"), "the top bar names the restaurant at once");
     assert_eq!(run(state, [Action::Tab(Tab::Settings)]).tab, Tab::Settings);
 
     let staff = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("staff")))]);
-    assert_eq!(staff.tabs(), [Tab::Attention, Tab::Orders]);
+    assert_eq!((staff.tab, staff.tabs()), (Tab::Attention, vec![Tab::Attention, Tab::Orders]));
+    assert_eq!(run(staff.clone(), [Action::Tab(Tab::Dashboard)]).tab, Tab::Attention, "nor the dashboard");
     assert_eq!(run(staff, [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
     // A computer paired with a code acts as no person: orders only.
     assert_eq!(board().tabs(), [Tab::Attention, Tab::Orders]);
@@ -321,4 +322,144 @@ fn a_pairing_code_counts_down_to_expired() {
     assert_eq!(countdown(now + Duration::seconds(5), now), "0:05");
     assert_eq!(countdown(now, now), "Expired");
     assert_eq!(countdown(now - Duration::seconds(30), now), "Expired");
+}
+
+/// A restaurant in London whose business day starts at 04:00, with a menu of three products: one 86'd, one
+/// down to its last two portions (threshold 3), one not counted.
+fn menu() -> ordera_protocol::device::Menu {
+    let tenant = signed_in("owner").tenant;
+    let tenant = ordera_protocol::api::Tenant {
+        business_day_start: chrono::NaiveTime::from_hms_opt(4, 0, 0).unwrap(),
+        ..tenant
+    };
+    let product = |n: u128, name: &str, available: bool, stock: Option<i64>| -> ordera_protocol::api::Product {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::from_u128(n), "category_id": Uuid::nil(), "name": name, "description": "", "price": 500,
+            "allergens": [], "station": "grill", "available": available, "stock": stock, "low_stock_threshold": 3,
+            "position": n, "image": null}))
+        .unwrap()
+    };
+    ordera_protocol::device::Menu {
+        tenant: Some(tenant),
+        categories: Vec::new(),
+        products: vec![
+            product(1, "Halloumi Burger", false, None),
+            product(2, "Brownie", true, Some(2)),
+            product(3, "Fries", true, None),
+        ],
+    }
+}
+
+fn sold(number: i64, placed_at: DateTime<Utc>, day: NaiveDate, status: OrderStatus, total: i64) -> Order {
+    Order { business_date: day, status, total: Money(total), ..order(number, placed_at) }
+}
+
+#[test]
+fn the_dashboard_counts_the_current_business_day_as_the_reports_do() {
+    // 02:30 on 2 December in London is still the business day of 1 December (it starts at 04:00).
+    let now = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(2, 30, 0).unwrap().and_utc();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let yesterday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let orders = vec![
+        sold(1, at(12, 5), today, OrderStatus::Completed, 1095),
+        sold(2, at(12, 40), today, OrderStatus::Placed, 800),
+        sold(3, at(13, 0), today, OrderStatus::Cancelled, 5000),
+        // Still in the kitchen from the day before: an open ticket, but not today's takings.
+        sold(9, at(3, 0) - Duration::days(1), yesterday, OrderStatus::Preparing, 700),
+    ];
+    let mut status = status(ConnectionState::Online, Some(now), None);
+    status.position = Some(42);
+    let state = run(board(), [Action::Menu(menu()), Action::Orders(orders.clone()), Action::Status(status)]);
+    let figures = state.dashboard(now).expect("the restaurant is known");
+    assert_eq!(figures.day, today);
+    let summary = figures.summary.unwrap();
+    assert_eq!((summary.revenue, summary.orders, summary.cancelled), (Money(1895), 2, 1));
+    assert_eq!(summary.average_ticket, Money(947), "rounded down to the minor unit, as the reports do");
+    let todays: Vec<Order> = orders.into_iter().filter(|o| o.business_date == today).collect();
+    assert_eq!(
+        Some(summary),
+        ordera_protocol::orders::ReportSummary::of(&todays, (today, today), "GBP", figures.as_of),
+        "the server's own function over the same orders"
+    );
+    assert_eq!(figures.open, 2, "the ticket from yesterday is still open");
+    assert_eq!(figures.hourly.iter().map(|h| h.orders).sum::<i64>(), 2);
+    assert_eq!(figures.as_of.map(|a| a.seq), Some(42));
+    assert_eq!(figures.sold_out, ["Halloumi Burger"]);
+    assert_eq!(figures.low_stock, [("Brownie".to_owned(), 2)]);
+}
+
+#[test]
+fn the_dashboard_waits_for_the_restaurant_and_says_times_in_words() {
+    assert!(board().dashboard(at(12, 0)).is_none(), "no figures before the restaurant's day is known");
+    let empty = run(board(), [Action::Menu(menu())]).dashboard(at(12, 0)).unwrap();
+    assert_eq!(empty.summary.unwrap().orders, 0);
+    assert!(empty.top.is_empty() && empty.as_of.is_none());
+    assert_eq!(super::duration_words(45), "45 s");
+    assert_eq!(super::duration_words(750), "12 min 30 s");
+    assert_eq!(super::duration_words(4000), "1 h 6 min");
+}
+
+#[test]
+fn a_history_search_is_one_request_with_only_the_filters_set() {
+    use ordera_protocol::orders::OrderQuery;
+    let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let query = OrderQuery {
+        from: Some(day),
+        to: Some(day),
+        status: Some(OrderStatus::Cancelled),
+        order_type: Some(OrderType::Takeaway),
+        q: Some("fish & chips".into()),
+        page: Some(2),
+        ..OrderQuery::default()
+    };
+    assert_eq!(
+        super::history_path(&query),
+        "orders?from=2026-12-01&to=2026-12-01&status=cancelled&type=takeaway&q=fish+%26+chips&page=2"
+    );
+    assert_eq!(super::history_path(&OrderQuery::default()), "orders?");
+}
+
+#[test]
+fn a_page_of_history_says_which_orders_it_holds() {
+    use ordera_protocol::orders::OrderPage;
+    let page = |page: i64, shown: usize, total: i64| OrderPage {
+        orders: (0..shown).map(|n| order(n as i64 + 1, at(12, 0))).collect(),
+        total,
+        page,
+        per_page: 50,
+    };
+    assert_eq!(super::page_words(&page(1, 50, 230)), "Orders 1–50 of 230");
+    assert_eq!(super::page_words(&page(5, 30, 230)), "Orders 201–230 of 230");
+    assert_eq!(super::page_words(&page(1, 0, 0)), "No orders match these filters");
+    assert!(super::has_next_page(&page(1, 50, 230)) && !super::has_next_page(&page(5, 30, 230)));
+}
+
+#[test]
+fn an_orders_timeline_names_who_moved_it_and_it_may_be_cancelled_only_before_ready() {
+    use ordera_protocol::orders::StatusStep;
+    let step =
+        |status, minute, by: &str| StatusStep { status, at: at(12, minute), device_id: None, by: Some(by.to_owned()) };
+    let mut served = order(7, at(12, 0));
+    served.status = OrderStatus::Completed;
+    served.history = vec![
+        step(OrderStatus::Placed, 0, "Kiosk by the door"),
+        step(OrderStatus::Preparing, 2, "Grill screen"),
+        step(OrderStatus::Ready, 9, "Grill screen"),
+        step(OrderStatus::Completed, 11, "Pass"),
+    ];
+    let steps = super::timeline(&served);
+    assert_eq!(steps.iter().map(|s| s.what).collect::<Vec<_>>(), ["Placed", "Started", "Ready", "Served"]);
+    assert_eq!(steps[1].by.as_deref(), Some("Grill screen"));
+    assert!(!super::may_cancel(&served));
+
+    // Stored before moves were kept: the times it has, in order.
+    let mut old = order(8, at(12, 0));
+    old.status = OrderStatus::Preparing;
+    old.preparing_at = Some(at(12, 3));
+    let steps = super::timeline(&old);
+    assert_eq!(
+        steps.iter().map(|s| (s.what, s.at)).collect::<Vec<_>>(),
+        [("Placed", at(12, 0)), ("Started", at(12, 3))]
+    );
+    assert!(super::may_cancel(&old) && super::may_cancel(&order(9, at(12, 0))));
 }

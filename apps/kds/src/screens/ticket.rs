@@ -68,8 +68,7 @@ pub fn ticket_card(props: &TicketProps) -> Html {
     use_effect_with(props.order_id, |order_id| mark_drawn(*order_id));
     let handle = props.state.clone();
     let state = &*props.state;
-    let tickets = state.tickets();
-    let Some(ticket) = tickets.iter().find(|t| t.order.id == props.order_id) else { return html! {} };
+    let Some(ticket) = state.ticket(props.order_id) else { return html! {} };
     let order = ticket.order;
     let role = state.settings.role;
     let level = age(order.placed_at, state.now, state.thresholds());
@@ -128,16 +127,16 @@ pub fn ticket_card(props: &TicketProps) -> Html {
                 { "Seen" }
             </button>
         }
-    } else if bump(ticket, role).is_some() {
+    } else if bump(&ticket, role).is_some() {
         let handle = handle.clone();
         let id = order.id;
-        let label = bump_label(ticket, role);
+        let label = bump_label(&ticket, role);
         html! {
             <button class="btn btn-primary ticket-action" id={format!("bump-{number}")}
                 onclick={Callback::from(move |event: MouseEvent| {
                     event.stop_propagation();
-                    if let Some(ticket) = handle.tickets().iter().find(|t| t.order.id == id) {
-                        commands::bump(&handle, ticket);
+                    if let Some(ticket) = handle.ticket(id) {
+                        commands::bump(&handle, &ticket);
                     }
                 })}>
                 { label }

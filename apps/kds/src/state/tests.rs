@@ -125,6 +125,14 @@ fn a_station_screen_shows_only_its_lines_and_lets_a_ticket_go_when_they_are_done
     let expo = screen(ScreenRole::Expo, &[], orders);
     assert_eq!(numbers(&expo), [1, 2, 3]);
     assert_eq!(expo.tickets()[0].lines.len(), 2, "expo sees every line");
+
+    // A card finds its own ticket, the same as the board's, and none for an order not on this board.
+    let ids: Vec<Uuid> = expo.orders.iter().map(|o| o.id).collect();
+    for id in &ids {
+        let on_board = fry.tickets().into_iter().find(|t| t.order.id == *id).map(|t| (t.order.number, t.lines));
+        assert_eq!(fry.ticket(*id).map(|t| (t.order.number, t.lines)), on_board);
+    }
+    assert!(fry.ticket(ids[0]).is_none() && fry.ticket(Uuid::nil()).is_none());
 }
 
 #[test]
