@@ -1,8 +1,18 @@
 //! The queries, written once for both backends. `sql_store!(Type, Database)` expands to the [`Store`]
-//! implementation for a backend type that provides three ways to start a transaction:
-//! `scoped(tenant)` (a tenant-scoped write), `scoped_read(tenant)` and `unscoped()` (a write that must
-//! find its tenant first: signup, pairing). Parameters are `$n` (both PostgreSQL and SQLite accept them);
-//! times come from Rust, never from the database clock, so both backends store the same values.
+//! implementation for a backend type that provides the ways to start a transaction: `begin_scoped(tenant)`
+//! (a tenant-scoped write, which only `scoped` and `scoped_report` here call), `scoped_read(tenant)`,
+//! `snapshot_tx(tenant)` and `unscoped()` (a write that must find its tenant first: signup, pairing).
+//! Parameters are `$n` (both PostgreSQL and SQLite accept them); times come from Rust, never from the
+//! database clock, so both backends store the same values.
+//!
+//! Two rules hold for every write, each kept in one place:
+//! - **One lock order.** A write takes its restaurant's row first (`scoped`), before any product,
+//!   category, order or device row, so two writes of one restaurant queue on that row instead of each
+//!   holding a row the other waits for (a deadlock PostgreSQL ends by failing one of them). Only a device's
+//!   report of itself (one statement on its own row, no other lock) skips it, so that heartbeats never
+//!   queue behind orders.
+//! - **Whole transactions are retried.** Every write runs inside `retrying`, which runs it again from
+//!   `BEGIN` when the database aborted it for a deadlock or a serialization failure.
 //!
 //! A macro rather than generics: sqlx's generic bounds over a `Database` grow with every type bound, while
 //! the same text compiled twice against concrete types stays plain SQL and plain Rust.
@@ -51,7 +61,7 @@ macro_rules! sql_store {
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
                 TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, SnapshotScope, like_pattern,
-                Actor, PositionReport,
+                Actor, PositionReport, retrying,
             };
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -94,7 +104,23 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                /// Serialises changes that check an invariant across rows (the last owner) per tenant.
+                /// Starts a write of one restaurant, holding the restaurant's row: the first lock of every
+                /// write, whatever rows it goes on to change. Writes of a restaurant therefore run one at a
+                /// time from here on; each sees every write committed before it, so an invariant across rows
+                /// (the last owner, the stock, the ticket number, an empty category) is checked as it stands.
+                async fn scoped(&self, tenant_id: Uuid) -> ApiResult<Tx> {
+                    let mut tx = self.begin_scoped(tenant_id).await?;
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    Ok(tx)
+                }
+
+                /// Starts a device's report of itself (last seen, log position, app version): one statement on
+                /// the device's own row, holding no other lock, so it can be part of no deadlock and need not
+                /// queue behind the restaurant's orders.
+                async fn scoped_report(&self, tenant_id: Uuid) -> ApiResult<Tx> {
+                    Ok(self.begin_scoped(tenant_id).await?)
+                }
+
                 async fn lock_tenant(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<()> {
                     sqlx::query("UPDATE tenants SET last_seq = last_seq WHERE id = $1")
                         .bind(tenant_id)
@@ -431,36 +457,39 @@ macro_rules! sql_store {
                 }
 
                 async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)> {
-                    let mut tx = self.unscoped().await?;
-                    let at = now();
-                    sqlx::query(
-                        "INSERT INTO tenants (id, name, timezone, currency, created_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(tenant.id)
-                    .bind(&tenant.name)
-                    .bind(&tenant.timezone)
-                    .bind(&tenant.currency)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                    let user: UserRow = sqlx::query_as(&format!(
-                        "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
-                    ))
-                    .bind(owner.id)
-                    .bind(tenant.id)
-                    .bind(&owner.email)
-                    .bind(&owner.name)
-                    .bind(&owner.password_hash)
-                    .bind(Role::Owner.as_str())
-                    .bind(true)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
+                    retrying(|| async move {
+                        let mut tx = self.unscoped().await?;
+                        let at = now();
+                        sqlx::query(
+                            "INSERT INTO tenants (id, name, timezone, currency, created_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(tenant.id)
+                        .bind(&tenant.name)
+                        .bind(&tenant.timezone)
+                        .bind(&tenant.currency)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                        let user: UserRow = sqlx::query_as(&format!(
+                            "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+                        ))
+                        .bind(owner.id)
+                        .bind(tenant.id)
+                        .bind(&owner.email)
+                        .bind(&owner.name)
+                        .bind(&owner.password_hash)
+                        .bind(Role::Owner.as_str())
+                        .bind(true)
+                        .bind(at)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
+                        let tenant = Self::tenant_in(&mut tx, tenant.id).await?;
+                        tx.commit().await?;
+                        Ok((tenant, user.into_user()?))
+                    })
                     .await
-                    .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
-                    let tenant = Self::tenant_in(&mut tx, tenant.id).await?;
-                    tx.commit().await?;
-                    Ok((tenant, user.into_user()?))
                 }
 
                 async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant> {
@@ -469,41 +498,43 @@ macro_rules! sql_store {
                 }
 
                 async fn update_tenant(&self, tenant_id: Uuid, changes: &TenantChanges) -> ApiResult<Tenant> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    // The kitchen's thresholds are checked as they will be stored, under the restaurant's
-                    // lock: two managers changing one each cannot together put the warning past late.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    let current = Self::tenant_in(&mut tx, tenant_id).await?;
-                    let warn = changes.kitchen_warn_minutes.unwrap_or(current.kitchen_warn_minutes);
-                    let late = changes.kitchen_late_minutes.unwrap_or(current.kitchen_late_minutes);
-                    if warn >= late {
-                        let message =
-                            format!("a ticket must show as a warning ({warn} min) before it is late ({late} min)");
-                        let mut errors = FieldErrors::new();
-                        errors.add("kitchen_warn_minutes", message.clone());
-                        errors.add("kitchen_late_minutes", message);
-                        return Err(ApiError::invalid(errors));
-                    }
-                    let business_day_start =
-                        changes.business_day_start.map(|t| i64::from(t.num_seconds_from_midnight() / 60));
-                    sqlx::query(
-                        "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
-                         kitchen_warn_minutes = $4, kitchen_late_minutes = $5, \
-                         business_day_start_minutes = COALESCE($6, business_day_start_minutes) WHERE id = $1",
-                    )
-                    .bind(tenant_id)
-                    .bind(changes.name.as_ref().map(|n| n.as_str()))
-                    .bind(changes.timezone.map(|t| t.name()))
-                    .bind(warn)
-                    .bind(late)
-                    .bind(business_day_start)
-                    .execute(&mut *tx)
-                    .await?;
-                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::TenantUpdated { tenant: tenant.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(tenant)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        // The kitchen's thresholds are checked as they will be stored, under the restaurant's
+                        // lock: two managers changing one each cannot together put the warning past late.
+                        let current = Self::tenant_in(&mut tx, tenant_id).await?;
+                        let warn = changes.kitchen_warn_minutes.unwrap_or(current.kitchen_warn_minutes);
+                        let late = changes.kitchen_late_minutes.unwrap_or(current.kitchen_late_minutes);
+                        if warn >= late {
+                            let message =
+                                format!("a ticket must show as a warning ({warn} min) before it is late ({late} min)");
+                            let mut errors = FieldErrors::new();
+                            errors.add("kitchen_warn_minutes", message.clone());
+                            errors.add("kitchen_late_minutes", message);
+                            return Err(ApiError::invalid(errors));
+                        }
+                        let business_day_start =
+                            changes.business_day_start.map(|t| i64::from(t.num_seconds_from_midnight() / 60));
+                        sqlx::query(
+                            "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
+                             kitchen_warn_minutes = $4, kitchen_late_minutes = $5, \
+                             business_day_start_minutes = COALESCE($6, business_day_start_minutes) WHERE id = $1",
+                        )
+                        .bind(tenant_id)
+                        .bind(changes.name.as_ref().map(|n| n.as_str()))
+                        .bind(changes.timezone.map(|t| t.name()))
+                        .bind(warn)
+                        .bind(late)
+                        .bind(business_day_start)
+                        .execute(&mut *tx)
+                        .await?;
+                        let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::TenantUpdated { tenant: tenant.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(tenant)
+                    })
+                    .await
                 }
 
                 async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>> {
@@ -518,20 +549,23 @@ macro_rules! sql_store {
                 }
 
                 async fn create_session(&self, session: &NewSession) -> ApiResult<()> {
-                    let mut tx = self.scoped(session.tenant_id).await?;
-                    sqlx::query(
-                        "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&session.token_hash)
-                    .bind(session.tenant_id)
-                    .bind(session.user_id)
-                    .bind(now())
-                    .bind(session.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped(session.tenant_id).await?;
+                        sqlx::query(
+                            "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(&session.token_hash)
+                        .bind(session.tenant_id)
+                        .bind(session.user_id)
+                        .bind(now())
+                        .bind(session.expires_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()> {
@@ -584,83 +618,92 @@ macro_rules! sql_store {
                 }
 
                 async fn create_user(&self, tenant_id: Uuid, user: &NewUserRow) -> ApiResult<User> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let row: UserRow = sqlx::query_as(&format!(
-                        "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
-                    ))
-                    .bind(user.id)
-                    .bind(tenant_id)
-                    .bind(&user.email)
-                    .bind(&user.name)
-                    .bind(&user.password_hash)
-                    .bind(user.role.as_str())
-                    .bind(true)
-                    .bind(now())
-                    .fetch_one(&mut *tx)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let row: UserRow = sqlx::query_as(&format!(
+                            "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+                        ))
+                        .bind(user.id)
+                        .bind(tenant_id)
+                        .bind(&user.email)
+                        .bind(&user.name)
+                        .bind(&user.password_hash)
+                        .bind(user.role.as_str())
+                        .bind(true)
+                        .bind(now())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
+                        tx.commit().await?;
+                        row.into_user()
+                    })
                     .await
-                    .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
-                    tx.commit().await?;
-                    row.into_user()
                 }
 
                 async fn update_user(&self, tenant_id: Uuid, user_id: Uuid, changes: &UserChanges) -> ApiResult<User> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    let current = Self::user_in(&mut tx, tenant_id, user_id).await?.into_user()?;
-                    let stays_owner = changes.role.unwrap_or(current.role) == Role::Owner
-                        && changes.active.unwrap_or(current.active);
-                    if current.role == Role::Owner && current.active && !stays_owner {
-                        let other_owners: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND active AND id <> $2",
-                        )
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        if other_owners == 0 {
-                            return Err(ApiError::Conflict(
-                                "a restaurant needs at least one active owner; make someone else owner first".into(),
-                            ));
-                        }
-                    }
-                    let row: UserRow = sqlx::query_as(&format!(
-                        "UPDATE users SET name = COALESCE($3, name), role = COALESCE($4, role), \
-                         active = COALESCE($5, active) WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
-                    ))
-                    .bind(tenant_id)
-                    .bind(user_id)
-                    .bind(changes.name.as_ref().map(|n| n.as_str()))
-                    .bind(changes.role.map(Role::as_str))
-                    .bind(changes.active)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if !row.active {
-                        // A deactivated account loses its sessions at once, not when they expire.
-                        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                    retrying(|| async move {
+                        // Under the restaurant's lock: two owners demoting each other at once cannot both pass.
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let current = Self::user_in(&mut tx, tenant_id, user_id).await?.into_user()?;
+                        let stays_owner = changes.role.unwrap_or(current.role) == Role::Owner
+                            && changes.active.unwrap_or(current.active);
+                        if current.role == Role::Owner && current.active && !stays_owner {
+                            let other_owners: i64 = sqlx::query_scalar(
+                                "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND active AND id <> $2",
+                            )
                             .bind(tenant_id)
                             .bind(user_id)
-                            .execute(&mut *tx)
+                            .fetch_one(&mut *tx)
                             .await?;
-                    }
-                    tx.commit().await?;
-                    row.into_user()
+                            if other_owners == 0 {
+                                return Err(ApiError::Conflict(
+                                    "a restaurant needs at least one active owner; make someone else owner first".into(),
+                                ));
+                            }
+                        }
+                        let row: UserRow = sqlx::query_as(&format!(
+                            "UPDATE users SET name = COALESCE($3, name), role = COALESCE($4, role), \
+                             active = COALESCE($5, active) WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+                        ))
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(changes.name.as_ref().map(|n| n.as_str()))
+                        .bind(changes.role.map(Role::as_str))
+                        .bind(changes.active)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if !row.active {
+                            // A deactivated account loses its sessions at once, not when they expire.
+                            sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                                .bind(tenant_id)
+                                .bind(user_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        tx.commit().await?;
+                        row.into_user()
+                    })
+                    .await
                 }
 
                 async fn set_password(&self, tenant_id: Uuid, user_id: Uuid, password_hash: &str) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .bind(password_hash)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if updated == 0 {
-                        return Err(ApiError::NotFound("user"));
-                    }
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(user_id)
+                            .bind(password_hash)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        if updated == 0 {
+                            return Err(ApiError::NotFound("user"));
+                        }
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn reset_password(
@@ -670,81 +713,98 @@ macro_rules! sql_store {
                     password_hash: &str,
                     keep: Option<&[u8]>,
                 ) -> ApiResult<User> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let row: Option<UserRow> = sqlx::query_as(&format!(
-                        "UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
-                    ))
-                    .bind(tenant_id)
-                    .bind(user_id)
-                    .bind(password_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let row = row.ok_or(ApiError::NotFound("user"))?;
-                    // Whoever knew the old password is signed out with it.
-                    sqlx::query(
-                        "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
-                    )
-                    .bind(tenant_id)
-                    .bind(user_id)
-                    .bind(keep)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    row.into_user()
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let row: Option<UserRow> = sqlx::query_as(&format!(
+                            "UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+                        ))
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(password_hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let row = row.ok_or(ApiError::NotFound("user"))?;
+                        // Whoever knew the old password is signed out with it.
+                        sqlx::query(
+                            "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
+                        )
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(keep)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        row.into_user()
+                    })
+                    .await
                 }
 
                 async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()> {
-                    let mut tx = self.scoped(code.tenant_id).await?;
-                    sqlx::query(
-                        "INSERT INTO pairing_codes (code_hash, tenant_id, kind, name, created_by, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&code.code_hash)
-                    .bind(code.tenant_id)
-                    .bind(code.kind.as_str())
-                    .bind(&code.name)
-                    .bind(code.created_by)
-                    .bind(now())
-                    .bind(code.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped(code.tenant_id).await?;
+                        sqlx::query(
+                            "INSERT INTO pairing_codes (code_hash, tenant_id, kind, name, created_by, created_at, expires_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&code.code_hash)
+                        .bind(code.tenant_id)
+                        .bind(code.kind.as_str())
+                        .bind(&code.name)
+                        .bind(code.created_by)
+                        .bind(now())
+                        .bind(code.expires_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>> {
-                    let mut tx = self.unscoped().await?;
-                    let mut events = Vec::new();
-                    let at = now();
-                    // Marking the code used in the same statement that checks it makes it single-use even
-                    // when two devices race with the same code.
-                    let claimed: Option<(Uuid, String, String)> = sqlx::query_as(
-                        "UPDATE pairing_codes SET used_at = $2 \
-                         WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
-                         RETURNING tenant_id, kind, name",
-                    )
-                    .bind(code_hash)
-                    .bind(at)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some((tenant_id, kind, name)) = claimed else { return Ok(None) };
-                    let row: DeviceRow = sqlx::query_as(&format!(
-                        "INSERT INTO devices (id, tenant_id, name, kind, token_hash, created_at, last_seen_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {DEVICE_COLUMNS}"
-                    ))
-                    .bind(device.id)
-                    .bind(tenant_id)
-                    .bind(&name)
-                    .bind(&kind)
-                    .bind(&device.token_hash)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let device = row.into_device()?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() }).await?;
-                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(Some((tenant, device)))
+                    retrying(|| async move {
+                        let mut tx = self.unscoped().await?;
+                        let mut events = Vec::new();
+                        let at = now();
+                        // The code names its restaurant, whose row is locked before the code's: the one lock order.
+                        let tenant_id: Option<Uuid> =
+                            sqlx::query_scalar("SELECT tenant_id FROM pairing_codes WHERE code_hash = $1")
+                                .bind(code_hash)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let Some(tenant_id) = tenant_id else { return Ok(None) };
+                        Self::lock_tenant(&mut tx, tenant_id).await?;
+                        // Marking the code used in the same statement that checks it makes it single-use even
+                        // when two devices race with the same code.
+                        let claimed: Option<(String, String)> = sqlx::query_as(
+                            "UPDATE pairing_codes SET used_at = $2 \
+                             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                             RETURNING kind, name",
+                        )
+                        .bind(code_hash)
+                        .bind(at)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some((kind, name)) = claimed else { return Ok(None) };
+                        let row: DeviceRow = sqlx::query_as(&format!(
+                            "INSERT INTO devices (id, tenant_id, name, kind, token_hash, created_at, last_seen_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {DEVICE_COLUMNS}"
+                        ))
+                        .bind(device.id)
+                        .bind(tenant_id)
+                        .bind(&name)
+                        .bind(&kind)
+                        .bind(&device.token_hash)
+                        .bind(at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let device = row.into_device()?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() }).await?;
+                        let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(Some((tenant, device)))
+                    })
+                    .await
                 }
 
                 async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>> {
@@ -776,51 +836,60 @@ macro_rules! sql_store {
                     device_id: Uuid,
                     report: &PositionReport,
                 ) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    sqlx::query(
-                        "UPDATE devices SET position = COALESCE($3, position), \
-                         position_at = CASE WHEN $3 IS NULL THEN position_at ELSE $5 END, \
-                         outbox = COALESCE($4, outbox) WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant_id)
-                    .bind(device_id)
-                    .bind(report.position)
-                    .bind(report.outbox)
-                    .bind(report.at)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
+                        sqlx::query(
+                            "UPDATE devices SET position = COALESCE($3, position), \
+                             position_at = CASE WHEN $3 IS NULL THEN position_at ELSE $5 END, \
+                             outbox = COALESCE($4, outbox) WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(report.position)
+                        .bind(report.outbox)
+                        .bind(report.at)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    sqlx::query("UPDATE devices SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant_id)
-                        .bind(device_id)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
+                        sqlx::query("UPDATE devices SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(device_id)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                        "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) \
-                         WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
-                    ))
-                    .bind(tenant_id)
-                    .bind(device_id)
-                    .bind(now())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceRevoked { id: device_id }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(device)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                            "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) \
+                             WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
+                        ))
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(now())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceRevoked { id: device_id }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(device)
+                    })
+                    .await
                 }
 
                 async fn update_device(
@@ -829,39 +898,43 @@ macro_rules! sql_store {
                     device_id: Uuid,
                     changes: &DeviceChanges,
                 ) -> ApiResult<Device> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    // The restaurant's row first, as every change that logs an event takes it.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                        "UPDATE devices SET name = COALESCE($3, name) \
-                         WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
-                    ))
-                    .bind(tenant_id)
-                    .bind(device_id)
-                    .bind(changes.name.as_ref().map(|n| n.as_str()))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() })
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                            "UPDATE devices SET name = COALESCE($3, name) \
+                             WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
+                        ))
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(changes.name.as_ref().map(|n| n.as_str()))
+                        .fetch_optional(&mut *tx)
                         .await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(device)
+                        let device = row.ok_or(ApiError::NotFound("device"))?.into_device()?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceUpserted { device: device.clone() })
+                            .await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(device)
+                    })
+                    .await
                 }
 
                 async fn report_app_version(&self, tenant_id: Uuid, device_id: Uuid, version: &str) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    sqlx::query(
-                        "UPDATE devices SET app_version = $3 WHERE tenant_id = $1 AND id = $2 \
-                         AND (app_version IS NULL OR app_version <> $3)",
-                    )
-                    .bind(tenant_id)
-                    .bind(device_id)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
+                        sqlx::query(
+                            "UPDATE devices SET app_version = $3 WHERE tenant_id = $1 AND id = $2 \
+                             AND (app_version IS NULL OR app_version <> $3)",
+                        )
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>> {
@@ -870,110 +943,122 @@ macro_rules! sql_store {
                 }
 
                 async fn create_category(&self, tenant_id: Uuid, category: &NewCategory) -> ApiResult<Category> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let at = now();
-                    let row: CategoryRow = sqlx::query_as(&format!(
-                        "INSERT INTO categories (id, tenant_id, name, position, visible, created_at, updated_at) \
-                         VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(MAX(position) + 1, 0) FROM categories \
-                         WHERE tenant_id = $2)), $5, $6, $6) RETURNING {CATEGORY_COLUMNS}"
-                    ))
-                    .bind(ordera_protocol::new_id())
-                    .bind(tenant_id)
-                    .bind(category.name.as_str())
-                    .bind(category.position)
-                    .bind(category.visible)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let category = Category::from(row);
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(category)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let at = now();
+                        let row: CategoryRow = sqlx::query_as(&format!(
+                            "INSERT INTO categories (id, tenant_id, name, position, visible, created_at, updated_at) \
+                             VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(MAX(position) + 1, 0) FROM categories \
+                             WHERE tenant_id = $2)), $5, $6, $6) RETURNING {CATEGORY_COLUMNS}"
+                        ))
+                        .bind(ordera_protocol::new_id())
+                        .bind(tenant_id)
+                        .bind(category.name.as_str())
+                        .bind(category.position)
+                        .bind(category.visible)
+                        .bind(at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let category = Category::from(row);
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(category)
+                    })
+                    .await
                 }
 
                 async fn update_category(&self, tenant_id: Uuid, id: Uuid, changes: &CategoryChanges) -> ApiResult<Category> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let row: Option<CategoryRow> = sqlx::query_as(&format!(
-                        "UPDATE categories SET name = COALESCE($3, name), position = COALESCE($4, position), \
-                         visible = COALESCE($5, visible), updated_at = $6 \
-                         WHERE tenant_id = $1 AND id = $2 RETURNING {CATEGORY_COLUMNS}"
-                    ))
-                    .bind(tenant_id)
-                    .bind(id)
-                    .bind(changes.name.as_ref().map(|n| n.as_str()))
-                    .bind(changes.position)
-                    .bind(changes.visible)
-                    .bind(now())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let category = Category::from(row.ok_or(ApiError::NotFound("category"))?);
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(category)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let row: Option<CategoryRow> = sqlx::query_as(&format!(
+                            "UPDATE categories SET name = COALESCE($3, name), position = COALESCE($4, position), \
+                             visible = COALESCE($5, visible), updated_at = $6 \
+                             WHERE tenant_id = $1 AND id = $2 RETURNING {CATEGORY_COLUMNS}"
+                        ))
+                        .bind(tenant_id)
+                        .bind(id)
+                        .bind(changes.name.as_ref().map(|n| n.as_str()))
+                        .bind(changes.position)
+                        .bind(changes.visible)
+                        .bind(now())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let category = Category::from(row.ok_or(ApiError::NotFound("category"))?);
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(category)
+                    })
+                    .await
                 }
 
                 async fn reorder_categories(&self, tenant_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Category>> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let existing = Self::categories_in(&mut tx, tenant_id).await?;
-                    let mut have: Vec<Uuid> = existing.iter().map(|c| c.id).collect();
-                    let mut want = ids.to_vec();
-                    have.sort();
-                    want.sort();
-                    if have != want {
-                        return Err(ApiError::invalid(FieldErrors::single(
-                            "ids",
-                            "must list every category of the restaurant exactly once",
-                        )));
-                    }
-                    let at = now();
-                    for (position, id) in ids.iter().enumerate() {
-                        sqlx::query("UPDATE categories SET position = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(id)
-                            .bind(position as i64)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let categories = Self::categories_in(&mut tx, tenant_id).await?;
-                    for category in &categories {
-                        Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
-                    }
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(categories)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let existing = Self::categories_in(&mut tx, tenant_id).await?;
+                        let mut have: Vec<Uuid> = existing.iter().map(|c| c.id).collect();
+                        let mut want = ids.to_vec();
+                        have.sort();
+                        want.sort();
+                        if have != want {
+                            return Err(ApiError::invalid(FieldErrors::single(
+                                "ids",
+                                "must list every category of the restaurant exactly once",
+                            )));
+                        }
+                        let at = now();
+                        for (position, id) in ids.iter().enumerate() {
+                            sqlx::query("UPDATE categories SET position = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(id)
+                                .bind(position as i64)
+                                .bind(at)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        let categories = Self::categories_in(&mut tx, tenant_id).await?;
+                        for category in &categories {
+                            Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
+                        }
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(categories)
+                    })
+                    .await
                 }
 
                 async fn delete_category(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let products: Option<i64> = sqlx::query_scalar(
-                        "SELECT (SELECT COUNT(*) FROM products p WHERE p.tenant_id = $1 AND p.category_id = $2) \
-                         FROM categories WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant_id)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    match products {
-                        None => return Err(ApiError::NotFound("category")),
-                        Some(0) => {}
-                        Some(n) => {
-                            return Err(ApiError::Conflict(format!(
-                                "the category still holds {n} product(s); move or delete them first"
-                            )))
-                        }
-                    }
-                    sqlx::query("DELETE FROM categories WHERE tenant_id = $1 AND id = $2")
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let products: Option<i64> = sqlx::query_scalar(
+                            "SELECT (SELECT COUNT(*) FROM products p WHERE p.tenant_id = $1 AND p.category_id = $2) \
+                             FROM categories WHERE tenant_id = $1 AND id = $2",
+                        )
                         .bind(tenant_id)
                         .bind(id)
-                        .execute(&mut *tx)
+                        .fetch_optional(&mut *tx)
                         .await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryDeleted { id }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(())
+                        match products {
+                            None => return Err(ApiError::NotFound("category")),
+                            Some(0) => {}
+                            Some(n) => {
+                                return Err(ApiError::Conflict(format!(
+                                    "the category still holds {n} product(s); move or delete them first"
+                                )))
+                            }
+                        }
+                        sqlx::query("DELETE FROM categories WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryDeleted { id }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn products(&self, tenant_id: Uuid) -> ApiResult<Vec<Product>> {
@@ -992,166 +1077,178 @@ macro_rules! sql_store {
                 }
 
                 async fn create_product(&self, tenant_id: Uuid, product: &NewProduct) -> ApiResult<Product> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    Self::require_category(&mut tx, tenant_id, product.category_id).await?;
-                    let id = ordera_protocol::new_id();
-                    let at = now();
-                    sqlx::query(
-                        "INSERT INTO products (id, tenant_id, category_id, name, description, price, allergens, \
-                         station, available, stock, low_stock_threshold, position, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-                         COALESCE($12, (SELECT COALESCE(MAX(position) + 1, 0) FROM products \
-                         WHERE tenant_id = $2 AND category_id = $3)), $13, $13)",
-                    )
-                    .bind(id)
-                    .bind(tenant_id)
-                    .bind(product.category_id)
-                    .bind(product.name.as_str())
-                    .bind(product.description.as_str())
-                    .bind(product.price.minor_units())
-                    .bind(Json(&product.allergens))
-                    .bind(product.station.as_str())
-                    .bind(product.available)
-                    .bind(product.stock)
-                    .bind(product.low_stock_threshold)
-                    .bind(product.position)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                    let product = Self::product_in(&mut tx, tenant_id, id).await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(product)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        Self::require_category(&mut tx, tenant_id, product.category_id).await?;
+                        let id = ordera_protocol::new_id();
+                        let at = now();
+                        sqlx::query(
+                            "INSERT INTO products (id, tenant_id, category_id, name, description, price, allergens, \
+                             station, available, stock, low_stock_threshold, position, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                             COALESCE($12, (SELECT COALESCE(MAX(position) + 1, 0) FROM products \
+                             WHERE tenant_id = $2 AND category_id = $3)), $13, $13)",
+                        )
+                        .bind(id)
+                        .bind(tenant_id)
+                        .bind(product.category_id)
+                        .bind(product.name.as_str())
+                        .bind(product.description.as_str())
+                        .bind(product.price.minor_units())
+                        .bind(Json(&product.allergens))
+                        .bind(product.station.as_str())
+                        .bind(product.available)
+                        .bind(product.stock)
+                        .bind(product.low_stock_threshold)
+                        .bind(product.position)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                        let product = Self::product_in(&mut tx, tenant_id, id).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(product)
+                    })
+                    .await
                 }
 
                 async fn update_product(&self, tenant_id: Uuid, id: Uuid, changes: &ProductChanges) -> ApiResult<Product> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    if let Some(category_id) = changes.category_id {
-                        Self::require_category(&mut tx, tenant_id, category_id).await?;
-                    }
-                    let at = now();
-                    // Switching a product on or off replaces any "until": off with one comes back then,
-                    // plain off stays off, on is on.
-                    let available_again_at = match changes.unavailable_until {
-                        Some(until) => {
-                            let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                            let back = until.resolve(&Self::business_day(&tenant)?, at);
-                            if back <= at || back > at + chrono::Duration::days(MAX_UNAVAILABLE_DAYS) {
-                                return Err(ApiError::invalid_field(
-                                    "unavailable_until",
-                                    format!("must be in the future and at most {MAX_UNAVAILABLE_DAYS} days ahead"),
-                                ));
-                            }
-                            // Microseconds, as PostgreSQL keeps them, so both backends return what was written.
-                            Some(DateTime::from_timestamp_micros(back.timestamp_micros()).unwrap_or(back))
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        if let Some(category_id) = changes.category_id {
+                            Self::require_category(&mut tx, tenant_id, category_id).await?;
                         }
-                        None => None,
-                    };
-                    let updated = sqlx::query(
-                        "UPDATE products SET category_id = COALESCE($3, category_id), name = COALESCE($4, name), \
-                         description = COALESCE($5, description), price = COALESCE($6, price), \
-                         allergens = COALESCE($7, allergens), station = COALESCE($8, station), \
-                         available = COALESCE($9, available), \
-                         stock = CASE WHEN $10 THEN $11 ELSE stock END, \
-                         low_stock_threshold = CASE WHEN $12 THEN $13 ELSE low_stock_threshold END, \
-                         position = COALESCE($14, position), updated_at = $15, \
-                         available_again_at = CASE WHEN $9 IS NULL THEN available_again_at ELSE $16 END \
-                         WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant_id)
-                    .bind(id)
-                    .bind(changes.category_id)
-                    .bind(changes.name.as_ref().map(|v| v.as_str()))
-                    .bind(changes.description.as_ref().map(|v| v.as_str()))
-                    .bind(changes.price.map(|v| v.minor_units()))
-                    .bind(changes.allergens.as_ref().map(Json))
-                    .bind(changes.station.as_ref().map(|v| v.as_str()))
-                    .bind(changes.available)
-                    .bind(changes.stock.is_some())
-                    .bind(changes.stock.flatten())
-                    .bind(changes.low_stock_threshold.is_some())
-                    .bind(changes.low_stock_threshold.flatten())
-                    .bind(changes.position)
-                    .bind(at)
-                    .bind(available_again_at)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if updated == 0 {
-                        return Err(ApiError::NotFound("product"));
-                    }
-                    let product = Self::product_in(&mut tx, tenant_id, id).await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(product)
+                        let at = now();
+                        // Switching a product on or off replaces any "until": off with one comes back then,
+                        // plain off stays off, on is on.
+                        let available_again_at = match changes.unavailable_until {
+                            Some(until) => {
+                                let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                                let back = until.resolve(&Self::business_day(&tenant)?, at);
+                                if back <= at || back > at + chrono::Duration::days(MAX_UNAVAILABLE_DAYS) {
+                                    return Err(ApiError::invalid_field(
+                                        "unavailable_until",
+                                        format!("must be in the future and at most {MAX_UNAVAILABLE_DAYS} days ahead"),
+                                    ));
+                                }
+                                // Microseconds, as PostgreSQL keeps them, so both backends return what was written.
+                                Some(DateTime::from_timestamp_micros(back.timestamp_micros()).unwrap_or(back))
+                            }
+                            None => None,
+                        };
+                        let updated = sqlx::query(
+                            "UPDATE products SET category_id = COALESCE($3, category_id), name = COALESCE($4, name), \
+                             description = COALESCE($5, description), price = COALESCE($6, price), \
+                             allergens = COALESCE($7, allergens), station = COALESCE($8, station), \
+                             available = COALESCE($9, available), \
+                             stock = CASE WHEN $10 THEN $11 ELSE stock END, \
+                             low_stock_threshold = CASE WHEN $12 THEN $13 ELSE low_stock_threshold END, \
+                             position = COALESCE($14, position), updated_at = $15, \
+                             available_again_at = CASE WHEN $9 IS NULL THEN available_again_at ELSE $16 END \
+                             WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(id)
+                        .bind(changes.category_id)
+                        .bind(changes.name.as_ref().map(|v| v.as_str()))
+                        .bind(changes.description.as_ref().map(|v| v.as_str()))
+                        .bind(changes.price.map(|v| v.minor_units()))
+                        .bind(changes.allergens.as_ref().map(Json))
+                        .bind(changes.station.as_ref().map(|v| v.as_str()))
+                        .bind(changes.available)
+                        .bind(changes.stock.is_some())
+                        .bind(changes.stock.flatten())
+                        .bind(changes.low_stock_threshold.is_some())
+                        .bind(changes.low_stock_threshold.flatten())
+                        .bind(changes.position)
+                        .bind(at)
+                        .bind(available_again_at)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if updated == 0 {
+                            return Err(ApiError::NotFound("product"));
+                        }
+                        let product = Self::product_in(&mut tx, tenant_id, id).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(product)
+                    })
+                    .await
                 }
 
                 async fn delete_product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let image: Option<Option<Uuid>> =
-                        sqlx::query_scalar("DELETE FROM products WHERE tenant_id = $1 AND id = $2 RETURNING image_id")
-                            .bind(tenant_id)
-                            .bind(id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let image = image.ok_or(ApiError::NotFound("product"))?;
-                    if let Some(image_id) = image {
-                        sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(image_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductDeleted { id }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(())
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let image: Option<Option<Uuid>> =
+                            sqlx::query_scalar("DELETE FROM products WHERE tenant_id = $1 AND id = $2 RETURNING image_id")
+                                .bind(tenant_id)
+                                .bind(id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let image = image.ok_or(ApiError::NotFound("product"))?;
+                        if let Some(image_id) = image {
+                            sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(image_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductDeleted { id }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    let previous: Option<Option<Uuid>> =
-                        sqlx::query_scalar("SELECT image_id FROM products WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(product_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let previous = previous.ok_or(ApiError::NotFound("product"))?;
-                    sqlx::query(
-                        "INSERT INTO images (id, tenant_id, width, height, display_bytes, thumb_bytes, etag, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(image.id)
-                    .bind(tenant_id)
-                    .bind(i64::from(image.width))
-                    .bind(i64::from(image.height))
-                    .bind(&image.display)
-                    .bind(&image.thumb)
-                    .bind(&image.etag)
-                    .bind(now())
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("UPDATE products SET image_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant_id)
-                        .bind(product_id)
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        let previous: Option<Option<Uuid>> =
+                            sqlx::query_scalar("SELECT image_id FROM products WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(product_id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let previous = previous.ok_or(ApiError::NotFound("product"))?;
+                        sqlx::query(
+                            "INSERT INTO images (id, tenant_id, width, height, display_bytes, thumb_bytes, etag, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
                         .bind(image.id)
+                        .bind(tenant_id)
+                        .bind(i64::from(image.width))
+                        .bind(i64::from(image.height))
+                        .bind(&image.display)
+                        .bind(&image.thumb)
+                        .bind(&image.etag)
                         .bind(now())
                         .execute(&mut *tx)
                         .await?;
-                    if let Some(old) = previous {
-                        sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
+                        sqlx::query("UPDATE products SET image_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
                             .bind(tenant_id)
-                            .bind(old)
+                            .bind(product_id)
+                            .bind(image.id)
+                            .bind(now())
                             .execute(&mut *tx)
                             .await?;
-                    }
-                    let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(product)
+                        if let Some(old) = previous {
+                            sqlx::query("DELETE FROM images WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(old)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(product)
+                    })
+                    .await
                 }
 
                 async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage> {
@@ -1189,152 +1286,156 @@ macro_rules! sql_store {
                     product_id: Uuid,
                     at: DateTime<Utc>,
                 ) -> ApiResult<Option<Product>> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    // Conditional on the product still being due: of several instances (or a manager's
-                    // change racing this one) exactly one write wins and only it logs the product.
-                    let changed = sqlx::query(
-                        "UPDATE products SET available = $4, available_again_at = NULL, updated_at = $3 \
-                         WHERE tenant_id = $1 AND id = $2 \
-                         AND available_again_at IS NOT NULL AND available_again_at <= $3",
-                    )
-                    .bind(tenant_id)
-                    .bind(product_id)
-                    .bind(at)
-                    .bind(true)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if changed == 0 {
-                        return Ok(None);
-                    }
-                    let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() })
-                        .await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(Some(product))
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        // Conditional on the product still being due: of several instances (or a manager's
+                        // change racing this one) exactly one write wins and only it logs the product.
+                        let changed = sqlx::query(
+                            "UPDATE products SET available = $4, available_again_at = NULL, updated_at = $3 \
+                             WHERE tenant_id = $1 AND id = $2 \
+                             AND available_again_at IS NOT NULL AND available_again_at <= $3",
+                        )
+                        .bind(tenant_id)
+                        .bind(product_id)
+                        .bind(at)
+                        .bind(true)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if changed == 0 {
+                            return Ok(None);
+                        }
+                        let product = Self::product_in(&mut tx, tenant_id, product_id).await?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() })
+                            .await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(Some(product))
+                    })
+                    .await
                 }
 
                 async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult> {
-                    let device_id = actor.device_id();
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    // The tenant row's lock serialises a restaurant's orders: the duplicate check, the
-                    // ticket number and the stock below all see every order committed before this one.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
-                        return Ok(CommandResult::unchanged(existing));
-                    }
-                    // A refusal is final: the same order sent again after its answer was lost, even once the
-                    // dish is back, gets the same answer rather than a ticket for an order staff may have
-                    // refunded meanwhile.
-                    let refused: Option<String> =
-                        sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(order.id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some(reason) = refused {
-                        return Ok(CommandResult::rejected(reason, None));
-                    }
-                    let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
-                    let mut items = Vec::with_capacity(order.lines.len());
-                    let mut wanted: Vec<(Uuid, i64)> = Vec::new();
-                    let mut total = Money::ZERO;
-                    for line in &order.lines {
-                        let product = match Self::product_in(&mut tx, tenant_id, line.product_id).await {
-                            Ok(product) => product,
-                            Err(ApiError::NotFound(_)) => {
-                                let reason = "an item on this order is no longer on the menu".to_owned();
+                    retrying(|| async move {
+                        let device_id = actor.device_id();
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        // The restaurant's lock (taken by `scoped`) serialises its orders: the duplicate check,
+                        // the ticket number and the stock below all see every order committed before this one.
+                        if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
+                            return Ok(CommandResult::unchanged(existing));
+                        }
+                        // A refusal is final: the same order sent again after its answer was lost, even once the
+                        // dish is back, gets the same answer rather than a ticket for an order staff may have
+                        // refunded meanwhile.
+                        let refused: Option<String> =
+                            sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant_id)
+                                .bind(order.id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        if let Some(reason) = refused {
+                            return Ok(CommandResult::rejected(reason, None));
+                        }
+                        let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
+                        let mut items = Vec::with_capacity(order.lines.len());
+                        let mut wanted: Vec<(Uuid, i64)> = Vec::new();
+                        let mut total = Money::ZERO;
+                        for line in &order.lines {
+                            let product = match Self::product_in(&mut tx, tenant_id, line.product_id).await {
+                                Ok(product) => product,
+                                Err(ApiError::NotFound(_)) => {
+                                    let reason = "an item on this order is no longer on the menu".to_owned();
+                                    return self.refuse(tx, tenant_id, device_id, order, reason).await;
+                                }
+                                Err(error) => return Err(error),
+                            };
+                            if !product.orderable() {
+                                let reason = format!("{} is sold out", product.name);
                                 return self.refuse(tx, tenant_id, device_id, order, reason).await;
                             }
-                            Err(error) => return Err(error),
-                        };
-                        if !product.orderable() {
-                            let reason = format!("{} is sold out", product.name);
-                            return self.refuse(tx, tenant_id, device_id, order, reason).await;
+                            let quantity = match wanted.iter_mut().find(|(id, _)| *id == product.id) {
+                                Some((_, quantity)) => {
+                                    *quantity += line.quantity;
+                                    *quantity
+                                }
+                                None => {
+                                    wanted.push((product.id, line.quantity));
+                                    line.quantity
+                                }
+                            };
+                            if let Some(stock) = product.stock {
+                                if quantity > stock {
+                                    let reason = format!("only {stock} {} left", product.name);
+                                    return self.refuse(tx, tenant_id, device_id, order, reason).await;
+                                }
+                            }
+                            let item = OrderItem {
+                                product_id: product.id,
+                                name: product.name,
+                                unit_price: product.price,
+                                quantity: line.quantity,
+                                note: line.note.clone(),
+                                station: product.station,
+                                done_at: None,
+                            };
+                            total = total
+                                .checked_add(item.line_total())
+                                .ok_or_else(|| ApiError::invalid_field("items", "the order total is too large"))?;
+                            items.push(item);
                         }
-                        let quantity = match wanted.iter_mut().find(|(id, _)| *id == product.id) {
-                            Some((_, quantity)) => {
-                                *quantity += line.quantity;
-                                *quantity
-                            }
-                            None => {
-                                wanted.push((product.id, line.quantity));
-                                line.quantity
-                            }
-                        };
-                        if let Some(stock) = product.stock {
-                            if quantity > stock {
-                                let reason = format!("only {stock} {} left", product.name);
-                                return self.refuse(tx, tenant_id, device_id, order, reason).await;
-                            }
+                        for (product_id, quantity) in &wanted {
+                            Self::adjust_stock(&mut tx, tenant_id, &mut events, *product_id, -quantity).await?;
                         }
-                        let item = OrderItem {
-                            product_id: product.id,
-                            name: product.name,
-                            unit_price: product.price,
-                            quantity: line.quantity,
-                            note: line.note.clone(),
-                            station: product.station,
-                            done_at: None,
-                        };
-                        total = total
-                            .checked_add(item.line_total())
-                            .ok_or_else(|| ApiError::invalid_field("items", "the order total is too large"))?;
-                        items.push(item);
-                    }
-                    for (product_id, quantity) in &wanted {
-                        Self::adjust_stock(&mut tx, tenant_id, &mut events, *product_id, -quantity).await?;
-                    }
-                    let placed_at = now();
-                    let history = vec![Self::step(&mut tx, tenant_id, actor, OrderStatus::Placed, placed_at).await?];
-                    // The ticket number restarts with each business day, which may start after midnight.
-                    let business_date = Self::business_day(&tenant)?.date_of(placed_at);
-                    let number: i64 = sqlx::query_scalar(
-                        "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE tenant_id = $1 AND business_date = $2",
-                    )
-                    .bind(tenant_id)
-                    .bind(business_date)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let search_text = items
-                        .iter()
-                        .flat_map(|item| [item.name.as_str(), item.note.as_str()])
-                        .chain([order.note.as_str()])
-                        .filter(|text| !text.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                        .to_lowercase();
-                    sqlx::query(
-                        "INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, \
-                         search_text, total, note, device_id, placed_at, updated_at, history) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
-                    )
-                    .bind(order.id)
-                    .bind(tenant_id)
-                    .bind(number)
-                    .bind(business_date)
-                    .bind(order.order_type.as_str())
-                    .bind(OrderStatus::Placed.as_str())
-                    .bind(Json(&items))
-                    .bind(search_text)
-                    .bind(total.minor_units())
-                    .bind(&order.note)
-                    .bind(device_id)
-                    .bind(placed_at)
-                    .bind(Json(&history))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| conflict_on_unique(e, "this order id is already in use"))?;
-                    let placed = Self::order_in(&mut tx, tenant_id, order.id)
-                        .await?
-                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an inserted order is missing")))?;
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: placed.clone() })
+                        let placed_at = now();
+                        let history = vec![Self::step(&mut tx, tenant_id, actor, OrderStatus::Placed, placed_at).await?];
+                        // The ticket number restarts with each business day, which may start after midnight.
+                        let business_date = Self::business_day(&tenant)?.date_of(placed_at);
+                        let number: i64 = sqlx::query_scalar(
+                            "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE tenant_id = $1 AND business_date = $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(business_date)
+                        .fetch_one(&mut *tx)
                         .await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(CommandResult::applied(placed))
+                        let search_text = items
+                            .iter()
+                            .flat_map(|item| [item.name.as_str(), item.note.as_str()])
+                            .chain([order.note.as_str()])
+                            .filter(|text| !text.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                            .to_lowercase();
+                        sqlx::query(
+                            "INSERT INTO orders (id, tenant_id, number, business_date, order_type, status, items, \
+                             search_text, total, note, device_id, placed_at, updated_at, history) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
+                        )
+                        .bind(order.id)
+                        .bind(tenant_id)
+                        .bind(number)
+                        .bind(business_date)
+                        .bind(order.order_type.as_str())
+                        .bind(OrderStatus::Placed.as_str())
+                        .bind(Json(&items))
+                        .bind(search_text)
+                        .bind(total.minor_units())
+                        .bind(&order.note)
+                        .bind(device_id)
+                        .bind(placed_at)
+                        .bind(Json(&history))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| conflict_on_unique(e, "this order id is already in use"))?;
+                        let placed = Self::order_in(&mut tx, tenant_id, order.id)
+                            .await?
+                            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an inserted order is missing")))?;
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: placed.clone() })
+                            .await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(CommandResult::applied(placed))
+                    })
+                    .await
                 }
 
                 async fn change_status(
@@ -1346,43 +1447,46 @@ macro_rules! sql_store {
                     reason: Option<String>,
                     actor: Actor,
                 ) -> ApiResult<CommandResult> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
-                        return Ok(result);
-                    }
-                    let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
-                    let result = match order.status.apply(action) {
-                        Transition::Unchanged => CommandResult::unchanged(order),
-                        Transition::Rejected(why) => CommandResult::rejected(why, Some(order)),
-                        Transition::To(next) => {
-                            let step = Self::step(&mut tx, tenant_id, actor, next, now()).await?;
-                            Self::move_order(&mut tx, tenant_id, &order, next, reason.as_deref(), step).await?;
-                            if next == OrderStatus::Cancelled {
-                                // A cancelled order gives its portions back.
-                                let mut returned: Vec<(Uuid, i64)> = Vec::new();
-                                for item in &order.items {
-                                    match returned.iter_mut().find(|(id, _)| *id == item.product_id) {
-                                        Some((_, quantity)) => *quantity += item.quantity,
-                                        None => returned.push((item.product_id, item.quantity)),
+                    let reason = reason.as_deref();
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
+                            return Ok(result);
+                        }
+                        let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
+                        let result = match order.status.apply(action) {
+                            Transition::Unchanged => CommandResult::unchanged(order),
+                            Transition::Rejected(why) => CommandResult::rejected(why, Some(order)),
+                            Transition::To(next) => {
+                                let step = Self::step(&mut tx, tenant_id, actor, next, now()).await?;
+                                Self::move_order(&mut tx, tenant_id, &order, next, reason.as_deref(), step).await?;
+                                if next == OrderStatus::Cancelled {
+                                    // A cancelled order gives its portions back.
+                                    let mut returned: Vec<(Uuid, i64)> = Vec::new();
+                                    for item in &order.items {
+                                        match returned.iter_mut().find(|(id, _)| *id == item.product_id) {
+                                            Some((_, quantity)) => *quantity += item.quantity,
+                                            None => returned.push((item.product_id, item.quantity)),
+                                        }
+                                    }
+                                    for (product_id, quantity) in returned {
+                                        Self::adjust_stock(&mut tx, tenant_id, &mut events, product_id, quantity).await?;
                                     }
                                 }
-                                for (product_id, quantity) in returned {
-                                    Self::adjust_stock(&mut tx, tenant_id, &mut events, product_id, quantity).await?;
-                                }
+                                let changed = Self::order_in(&mut tx, tenant_id, order_id)
+                                    .await?
+                                    .ok_or(ApiError::NotFound("order"))?;
+                                Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
+                                    .await?;
+                                CommandResult::applied(changed)
                             }
-                            let changed = Self::order_in(&mut tx, tenant_id, order_id)
-                                .await?
-                                .ok_or(ApiError::NotFound("order"))?;
-                            Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
-                                .await?;
-                            CommandResult::applied(changed)
-                        }
-                    };
-                    Self::record(&mut tx, tenant_id, command_id, &result).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(result)
+                        };
+                        Self::record(&mut tx, tenant_id, command_id, &result).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(result)
+                    })
+                    .await
                 }
 
                 async fn mark_items(
@@ -1394,67 +1498,68 @@ macro_rules! sql_store {
                     done: bool,
                     actor: Actor,
                 ) -> ApiResult<CommandResult> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    let mut events = Vec::new();
-                    // The same lock order as every other change: the restaurant's row first.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
-                        return Ok(result);
-                    }
-                    let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
-                    let result = if let Some(&missing) = items.iter().find(|&&index| index >= order.items.len()) {
-                        let reason = format!(
-                            "this order has no line {missing}: its lines are numbered 0 to {}",
-                            order.items.len().saturating_sub(1)
-                        );
-                        CommandResult::rejected(reason, Some(order))
-                    } else if !order.status.is_active() {
-                        CommandResult::rejected("the order is no longer in the kitchen", Some(order))
-                    } else {
-                        let at = now();
-                        let mut lines = order.items.clone();
-                        let mut marked = false;
-                        for &index in items {
-                            let line = &mut lines[index];
-                            if line.done_at.is_some() != done {
-                                line.done_at = done.then_some(at);
-                                marked = true;
-                            }
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        let mut events = Vec::new();
+                        if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
+                            return Ok(result);
                         }
-                        let all_done = lines.iter().all(|line| line.done_at.is_some());
-                        let next = match order.status {
-                            status if all_done && status.rank() < OrderStatus::Ready.rank() => Some(OrderStatus::Ready),
-                            OrderStatus::Placed if marked && done => Some(OrderStatus::Preparing),
-                            OrderStatus::Ready if marked && !done => Some(OrderStatus::Preparing),
-                            _ => None,
-                        };
-                        if !marked && next.is_none() {
-                            CommandResult::unchanged(order)
+                        let order = Self::order_in(&mut tx, tenant_id, order_id).await?.ok_or(ApiError::NotFound("order"))?;
+                        let result = if let Some(&missing) = items.iter().find(|&&index| index >= order.items.len()) {
+                            let reason = format!(
+                                "this order has no line {missing}: its lines are numbered 0 to {}",
+                                order.items.len().saturating_sub(1)
+                            );
+                            CommandResult::rejected(reason, Some(order))
+                        } else if !order.status.is_active() {
+                            CommandResult::rejected("the order is no longer in the kitchen", Some(order))
                         } else {
-                            if marked {
-                                sqlx::query("UPDATE orders SET items = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-                                    .bind(tenant_id)
-                                    .bind(order_id)
-                                    .bind(Json(&lines))
-                                    .bind(at)
-                                    .execute(&mut *tx)
+                            let at = now();
+                            let mut lines = order.items.clone();
+                            let mut marked = false;
+                            for &index in items {
+                                let line = &mut lines[index];
+                                if line.done_at.is_some() != done {
+                                    line.done_at = done.then_some(at);
+                                    marked = true;
+                                }
+                            }
+                            let all_done = lines.iter().all(|line| line.done_at.is_some());
+                            let next = match order.status {
+                                status if all_done && status.rank() < OrderStatus::Ready.rank() => Some(OrderStatus::Ready),
+                                OrderStatus::Placed if marked && done => Some(OrderStatus::Preparing),
+                                OrderStatus::Ready if marked && !done => Some(OrderStatus::Preparing),
+                                _ => None,
+                            };
+                            if !marked && next.is_none() {
+                                CommandResult::unchanged(order)
+                            } else {
+                                if marked {
+                                    sqlx::query("UPDATE orders SET items = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                                        .bind(tenant_id)
+                                        .bind(order_id)
+                                        .bind(Json(&lines))
+                                        .bind(at)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                }
+                                if let Some(next) = next {
+                                    let step = Self::step(&mut tx, tenant_id, actor, next, at).await?;
+                                    Self::move_order(&mut tx, tenant_id, &order, next, None, step).await?;
+                                }
+                                let changed = Self::order_in(&mut tx, tenant_id, order_id)
+                                    .await?
+                                    .ok_or(ApiError::NotFound("order"))?;
+                                Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
                                     .await?;
+                                CommandResult::applied(changed)
                             }
-                            if let Some(next) = next {
-                                let step = Self::step(&mut tx, tenant_id, actor, next, at).await?;
-                                Self::move_order(&mut tx, tenant_id, &order, next, None, step).await?;
-                            }
-                            let changed = Self::order_in(&mut tx, tenant_id, order_id)
-                                .await?
-                                .ok_or(ApiError::NotFound("order"))?;
-                            Self::append_event(&mut tx, tenant_id, &mut events, Event::OrderUpserted { order: changed.clone() })
-                                .await?;
-                            CommandResult::applied(changed)
-                        }
-                    };
-                    Self::record(&mut tx, tenant_id, command_id, &result).await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(result)
+                        };
+                        Self::record(&mut tx, tenant_id, command_id, &result).await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(result)
+                    })
+                    .await
                 }
 
                 async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order> {
@@ -1476,34 +1581,36 @@ macro_rules! sql_store {
                 }
 
                 async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder> {
-                    let mut tx = self.scoped(tenant_id).await?;
-                    // Under the restaurant's lock, like placing: two people settling at once, or a device
-                    // sending the order again meanwhile, queue instead of both writing (or deadlocking).
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
-                    let row: Option<RefusedRow> = sqlx::query_as(&format!(
-                        "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 AND id = $2"
-                    ))
-                    .bind(tenant_id)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let mut refusal = row.ok_or(ApiError::NotFound("refused order"))?.into_refusal()?;
-                    if refusal.resolved_at.is_some() {
-                        return Ok(refusal);
-                    }
-                    let at = now();
-                    sqlx::query("UPDATE refused_orders SET resolved_at = $3 WHERE tenant_id = $1 AND id = $2")
+                    retrying(|| async move {
+                        let mut tx = self.scoped(tenant_id).await?;
+                        // Under the restaurant's lock, like placing: two people settling at once, or a device
+                        // sending the order again meanwhile, queue instead of both writing.
+                        let row: Option<RefusedRow> = sqlx::query_as(&format!(
+                            "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 AND id = $2"
+                        ))
                         .bind(tenant_id)
                         .bind(id)
-                        .bind(at)
-                        .execute(&mut *tx)
+                        .fetch_optional(&mut *tx)
                         .await?;
-                    refusal.resolved_at = Some(at);
-                    let mut events = Vec::new();
-                    Self::append_event(&mut tx, tenant_id, &mut events, Event::RefusalUpserted { refusal: refusal.clone() })
-                        .await?;
-                    self.commit(tx, tenant_id, events).await?;
-                    Ok(refusal)
+                        let mut refusal = row.ok_or(ApiError::NotFound("refused order"))?.into_refusal()?;
+                        if refusal.resolved_at.is_some() {
+                            return Ok(refusal);
+                        }
+                        let at = now();
+                        sqlx::query("UPDATE refused_orders SET resolved_at = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(id)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        refusal.resolved_at = Some(at);
+                        let mut events = Vec::new();
+                        Self::append_event(&mut tx, tenant_id, &mut events, Event::RefusalUpserted { refusal: refusal.clone() })
+                            .await?;
+                        self.commit(tx, tenant_id, events).await?;
+                        Ok(refusal)
+                    })
+                    .await
                 }
 
                 async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
@@ -1598,12 +1705,15 @@ macro_rules! sql_store {
                 }
 
                 async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64> {
-                    let mut tx = self.unscoped().await?;
-                    let events = sqlx::query("DELETE FROM events WHERE at < $1").bind(before).execute(&mut *tx).await?;
-                    let commands =
-                        sqlx::query("DELETE FROM commands WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
-                    tx.commit().await?;
-                    Ok(events.rows_affected() + commands.rows_affected())
+                    retrying(|| async move {
+                        let mut tx = self.unscoped().await?;
+                        let events = sqlx::query("DELETE FROM events WHERE at < $1").bind(before).execute(&mut *tx).await?;
+                        let commands =
+                            sqlx::query("DELETE FROM commands WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
+                        tx.commit().await?;
+                        Ok(events.rows_affected() + commands.rows_affected())
+                    })
+                    .await
                 }
 
                 async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>> {
