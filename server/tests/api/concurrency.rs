@@ -135,3 +135,56 @@ both! {
         assert_eq!(outcomes.0 + outcomes.1, 25, "{outcomes:?}");
     }
 }
+
+/// A write that PostgreSQL aborts to break a deadlock is run again, and its client only sees it succeed. The
+/// deadlock is made on purpose: another session holds the product's row, the server's edit takes the
+/// restaurant's row and waits for the product's, and the other session then asks for the restaurant's. Only
+/// the server's session looks for deadlocks in time (the other waits 30 s before it looks), so the server's
+/// first attempt is the one aborted, which is the only way the other session's wait can end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_aborted_to_break_a_deadlock_is_run_again_and_succeeds() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let soho = app.restaurant("Soho").await;
+    let mains = app.category(&soho, "Mains").await;
+    let burger = counted(&app, &soho, &mains, "Smash Burger", 10).await;
+
+    let mut other = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query("SET deadlock_timeout = '30s'").execute(&mut other).await.unwrap();
+    let mut other = other.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM products WHERE id = $1 FOR UPDATE").bind(burger.id).execute(&mut *other).await.unwrap();
+
+    let edit = tokio::spawn(answer(
+        app.request(Method::PATCH, &format!("products/{}", burger.id), Some(&soho.token))
+            .json(&json!({"price": 1_200})),
+    ));
+    // Once the edit waits for the product's row, it holds the restaurant's.
+    let mut watcher = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    let waiting = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                   WHERE datname = current_database() AND wait_event_type = 'Lock')";
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !sqlx::query_scalar::<_, bool>(waiting).fetch_one(&mut watcher).await.unwrap() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the edit waits for the product's row");
+    let restaurant = sqlx::query("UPDATE tenants SET last_seq = last_seq WHERE id = $1").bind(soho.tenant.id);
+    tokio::time::timeout(std::time::Duration::from_secs(20), restaurant.execute(&mut *other))
+        .await
+        .expect("the deadlock is broken by aborting the server's attempt")
+        .unwrap();
+    other.commit().await.unwrap();
+
+    let (status, body) = edit.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let burger = current(&app, &soho, &burger).await;
+    assert_eq!((burger.price.minor_units(), burger.stock), (1_200, Some(10)));
+    // The aborted attempt left nothing behind: the change is in the log once.
+    let events = app.store.events_since(soho.tenant.id, 0, 1_000).await.unwrap();
+    let heard = events
+        .iter()
+        .filter(|e| matches!(&e.event, Event::ProductUpserted { product } if product.price.minor_units() == 1_200))
+        .count();
+    assert_eq!(heard, 1);
+}
