@@ -10,7 +10,8 @@
 //!   category, order or device row, so two writes of one restaurant queue on that row instead of each
 //!   holding a row the other waits for (a deadlock PostgreSQL ends by failing one of them). Only a device's
 //!   report of itself (one statement on its own row, no other lock) skips it, so that heartbeats never
-//!   queue behind orders.
+//!   queue behind orders; pruning, across restaurants, deletes only old log rows and command records, which
+//!   no other write locks.
 //! - **Whole transactions are retried.** Every write runs inside `retrying`, which runs it again from
 //!   `BEGIN` when the database aborted it for a deadlock or a serialization failure.
 //!
@@ -121,6 +122,8 @@ macro_rules! sql_store {
                     Ok(self.begin_scoped(tenant_id).await?)
                 }
 
+                /// Locks the restaurant's row as `append_event` does; a transaction that already holds it
+                /// takes it again at no cost.
                 async fn lock_tenant(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<()> {
                     sqlx::query("UPDATE tenants SET last_seq = last_seq WHERE id = $1")
                         .bind(tenant_id)
