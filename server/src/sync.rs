@@ -490,8 +490,9 @@ impl Session {
         };
         let result = match result {
             Ok(result) => result,
-            // Internal failures are not acked: the client keeps the command and sends it again later.
-            Err(ApiError::Internal(error)) => {
+            // Internal failures, and writes that kept colliding with others, are not acked: the client keeps
+            // the command and sends it again later (the code it knows for that is "internal").
+            Err(error @ (ApiError::Internal(_) | ApiError::Busy)) => {
                 tracing::error!(error = ?error, "a sync command failed");
                 return self.send(&ServerMessage::Error {
                     code: "internal".into(),

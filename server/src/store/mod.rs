@@ -1,6 +1,6 @@
 //! Storage. One [`Store`] trait, two implementations over sqlx: PostgreSQL (production, with row-level
 //! security) and SQLite (the embedded default). Both are written once, in [`sql`], and compiled per backend;
-//! only how a transaction starts differs (see each backend's `scoped` function).
+//! only how a transaction starts differs (see each backend's `begin_scoped` function).
 //!
 //! Every change that clients must see appends its event to the tenant's log in the same transaction.
 
@@ -538,6 +538,47 @@ impl From<EventRow> for LoggedEvent {
 fn like_pattern(term: &str) -> String {
     let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// How many times a write is tried before its client is told to try again later (503).
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Runs `transaction` (a whole write, from `BEGIN` to commit) and runs it again when the database aborted
+/// it for a deadlock or a serialization failure: nothing of it was kept, and it will most likely pass on the
+/// next try. The pause before each retry is random and grows, so that two writes that collided do not meet
+/// again in step. After [`WRITE_ATTEMPTS`] tries the client gets 503 with `Retry-After`, never a 500.
+pub(crate) async fn retrying<T, F, Fut>(mut transaction: F) -> ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match transaction().await {
+            Err(error) if is_transient(&error) => {
+                if attempt == WRITE_ATTEMPTS {
+                    tracing::warn!(error = ?error, attempt, "a write kept colliding; its client is told to try again");
+                    return Err(ApiError::Busy);
+                }
+                tracing::info!(error = %error, attempt, "a write collided with another and is run again");
+                let ceiling_ms = 10u64 << attempt;
+                let pause = rand::Rng::random_range(&mut rand::rng(), 1..=ceiling_ms);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A deadlock (40P01) or a serialization failure (40001): the database gave up on the transaction for
+/// another one's sake, not because of anything in the request.
+fn is_transient(error: &ApiError) -> bool {
+    let ApiError::Internal(error) = error else { return false };
+    match error.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(db)) => matches!(db.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
 }
 
 /// Maps a unique-constraint violation to a 409 with `message`; everything else stays internal.

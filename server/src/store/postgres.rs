@@ -52,7 +52,8 @@ impl PgStore {
         .map_err(|e| sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}")))?
     }
 
-    async fn scoped(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
+    /// The bare start of a tenant-scoped write; the store's `scoped` takes the restaurant's lock on it.
+    async fn begin_scoped(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
         let tx = self.begin(None).await?;
         Self::confine(tx, tenant_id).await
     }
@@ -76,7 +77,7 @@ impl PgStore {
     }
 
     async fn scoped_read(&self, tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.scoped(tenant_id).await
+        self.begin_scoped(tenant_id).await
     }
 
     async fn unscoped(&self) -> sqlx::Result<Transaction<'static, Postgres>> {

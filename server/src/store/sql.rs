@@ -1,8 +1,19 @@
 //! The queries, written once for both backends. `sql_store!(Type, Database)` expands to the [`Store`]
-//! implementation for a backend type that provides three ways to start a transaction:
-//! `scoped(tenant)` (a tenant-scoped write), `scoped_read(tenant)` and `unscoped()` (a write that must
-//! find its tenant first: signup, pairing). Parameters are `$n` (both PostgreSQL and SQLite accept them);
-//! times come from Rust, never from the database clock, so both backends store the same values.
+//! implementation for a backend type that provides the ways to start a transaction: `begin_scoped(tenant)`
+//! (a tenant-scoped write, which only `scoped` and `scoped_report` here call), `scoped_read(tenant)`,
+//! `snapshot_tx(tenant)` and `unscoped()` (a write that must find its tenant first: signup, pairing).
+//! Parameters are `$n` (both PostgreSQL and SQLite accept them); times come from Rust, never from the
+//! database clock, so both backends store the same values.
+//!
+//! Two rules hold for every write, each kept in one place:
+//! - **One lock order.** A write takes its restaurant's row first (`scoped`), before any product,
+//!   category, order or device row, so two writes of one restaurant queue on that row instead of each
+//!   holding a row the other waits for (a deadlock PostgreSQL ends by failing one of them). Only a device's
+//!   report of itself (one statement on its own row, no other lock) skips it, so that heartbeats never
+//!   queue behind orders; pruning, across restaurants, deletes only old log rows and command records, which
+//!   no other write locks.
+//! - **Whole transactions are retried.** Every write runs inside `retrying`, which runs it again from
+//!   `BEGIN` when the database aborted it for a deadlock or a serialization failure.
 //!
 //! A macro rather than generics: sqlx's generic bounds over a `Database` grow with every type bound, while
 //! the same text compiled twice against concrete types stays plain SQL and plain Rust.
@@ -51,7 +62,7 @@ macro_rules! sql_store {
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
                 TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, SnapshotScope, like_pattern,
-                Actor, PositionReport,
+                Actor, PositionReport, retrying,
             };
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -94,7 +105,25 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                /// Serialises changes that check an invariant across rows (the last owner) per tenant.
+                /// Starts a write of one restaurant, holding the restaurant's row: the first lock of every
+                /// write, whatever rows it goes on to change. Writes of a restaurant therefore run one at a
+                /// time from here on; each sees every write committed before it, so an invariant across rows
+                /// (the last owner, the stock, the ticket number, an empty category) is checked as it stands.
+                async fn scoped(&self, tenant_id: Uuid) -> ApiResult<Tx> {
+                    let mut tx = self.begin_scoped(tenant_id).await?;
+                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                    Ok(tx)
+                }
+
+                /// Starts a device's report of itself (last seen, log position, app version): one statement on
+                /// the device's own row, holding no other lock, so it can be part of no deadlock and need not
+                /// queue behind the restaurant's orders.
+                async fn scoped_report(&self, tenant_id: Uuid) -> ApiResult<Tx> {
+                    Ok(self.begin_scoped(tenant_id).await?)
+                }
+
+                /// Locks the restaurant's row as `append_event` does; a transaction that already holds it
+                /// takes it again at no cost.
                 async fn lock_tenant(tx: &mut Tx, tenant_id: Uuid) -> ApiResult<()> {
                     sqlx::query("UPDATE tenants SET last_seq = last_seq WHERE id = $1")
                         .bind(tenant_id)
@@ -431,6 +460,7 @@ macro_rules! sql_store {
                 }
 
                 async fn signup(&self, tenant: &NewTenant, owner: &NewUserRow) -> ApiResult<(Tenant, User)> {
+                    retrying(|| async move {
                     let mut tx = self.unscoped().await?;
                     let at = now();
                     sqlx::query(
@@ -461,6 +491,8 @@ macro_rules! sql_store {
                     let tenant = Self::tenant_in(&mut tx, tenant.id).await?;
                     tx.commit().await?;
                     Ok((tenant, user.into_user()?))
+                    })
+                    .await
                 }
 
                 async fn tenant(&self, tenant_id: Uuid) -> ApiResult<Tenant> {
@@ -469,11 +501,11 @@ macro_rules! sql_store {
                 }
 
                 async fn update_tenant(&self, tenant_id: Uuid, changes: &TenantChanges) -> ApiResult<Tenant> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     // The kitchen's thresholds are checked as they will be stored, under the restaurant's
                     // lock: two managers changing one each cannot together put the warning past late.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     let current = Self::tenant_in(&mut tx, tenant_id).await?;
                     let warn = changes.kitchen_warn_minutes.unwrap_or(current.kitchen_warn_minutes);
                     let late = changes.kitchen_late_minutes.unwrap_or(current.kitchen_late_minutes);
@@ -504,6 +536,8 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::TenantUpdated { tenant: tenant.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(tenant)
+                    })
+                    .await
                 }
 
                 async fn credentials(&self, email: &str) -> ApiResult<Option<Credentials>> {
@@ -518,6 +552,7 @@ macro_rules! sql_store {
                 }
 
                 async fn create_session(&self, session: &NewSession) -> ApiResult<()> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(session.tenant_id).await?;
                     sqlx::query(
                         "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) \
@@ -532,6 +567,8 @@ macro_rules! sql_store {
                     .await?;
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn delete_session(&self, token_hash: &[u8]) -> ApiResult<()> {
@@ -584,6 +621,7 @@ macro_rules! sql_store {
                 }
 
                 async fn create_user(&self, tenant_id: Uuid, user: &NewUserRow) -> ApiResult<User> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let row: UserRow = sqlx::query_as(&format!(
                         "INSERT INTO users (id, tenant_id, email, name, password_hash, role, active, created_at) \
@@ -602,11 +640,14 @@ macro_rules! sql_store {
                     .map_err(|e| conflict_on_unique(e, "an account with this e-mail address already exists"))?;
                     tx.commit().await?;
                     row.into_user()
+                    })
+                    .await
                 }
 
                 async fn update_user(&self, tenant_id: Uuid, user_id: Uuid, changes: &UserChanges) -> ApiResult<User> {
+                    retrying(|| async move {
+                        // Under the restaurant's lock: two owners demoting each other at once cannot both pass.
                     let mut tx = self.scoped(tenant_id).await?;
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     let current = Self::user_in(&mut tx, tenant_id, user_id).await?.into_user()?;
                     let stays_owner = changes.role.unwrap_or(current.role) == Role::Owner
                         && changes.active.unwrap_or(current.active);
@@ -645,9 +686,12 @@ macro_rules! sql_store {
                     }
                     tx.commit().await?;
                     row.into_user()
+                    })
+                    .await
                 }
 
                 async fn set_password(&self, tenant_id: Uuid, user_id: Uuid, password_hash: &str) -> ApiResult<()> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant_id)
@@ -661,6 +705,8 @@ macro_rules! sql_store {
                     }
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn reset_password(
@@ -670,6 +716,7 @@ macro_rules! sql_store {
                     password_hash: &str,
                     keep: Option<&[u8]>,
                 ) -> ApiResult<User> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let row: Option<UserRow> = sqlx::query_as(&format!(
                         "UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
@@ -691,9 +738,12 @@ macro_rules! sql_store {
                     .await?;
                     tx.commit().await?;
                     row.into_user()
+                    })
+                    .await
                 }
 
                 async fn create_pairing_code(&self, code: &NewPairingCode) -> ApiResult<()> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(code.tenant_id).await?;
                     sqlx::query(
                         "INSERT INTO pairing_codes (code_hash, tenant_id, kind, name, created_by, created_at, expires_at) \
@@ -710,24 +760,35 @@ macro_rules! sql_store {
                     .await?;
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn pair_device(&self, code_hash: &[u8], device: &NewDevice) -> ApiResult<Option<(Tenant, Device)>> {
+                    retrying(|| async move {
                     let mut tx = self.unscoped().await?;
                     let mut events = Vec::new();
                     let at = now();
+                        // The code names its restaurant, whose row is locked before the code's: the one lock order.
+                        let tenant_id: Option<Uuid> =
+                            sqlx::query_scalar("SELECT tenant_id FROM pairing_codes WHERE code_hash = $1")
+                                .bind(code_hash)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let Some(tenant_id) = tenant_id else { return Ok(None) };
+                        Self::lock_tenant(&mut tx, tenant_id).await?;
                     // Marking the code used in the same statement that checks it makes it single-use even
                     // when two devices race with the same code.
-                    let claimed: Option<(Uuid, String, String)> = sqlx::query_as(
+                        let claimed: Option<(String, String)> = sqlx::query_as(
                         "UPDATE pairing_codes SET used_at = $2 \
                          WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
-                         RETURNING tenant_id, kind, name",
+                             RETURNING kind, name",
                     )
                     .bind(code_hash)
                     .bind(at)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some((tenant_id, kind, name)) = claimed else { return Ok(None) };
+                        let Some((kind, name)) = claimed else { return Ok(None) };
                     let row: DeviceRow = sqlx::query_as(&format!(
                         "INSERT INTO devices (id, tenant_id, name, kind, token_hash, created_at, last_seen_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {DEVICE_COLUMNS}"
@@ -745,6 +806,8 @@ macro_rules! sql_store {
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(Some((tenant, device)))
+                    })
+                    .await
                 }
 
                 async fn devices(&self, tenant_id: Uuid) -> ApiResult<Vec<Device>> {
@@ -776,7 +839,8 @@ macro_rules! sql_store {
                     device_id: Uuid,
                     report: &PositionReport,
                 ) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
                     sqlx::query(
                         "UPDATE devices SET position = COALESCE($3, position), \
                          position_at = CASE WHEN $3 IS NULL THEN position_at ELSE $5 END, \
@@ -791,10 +855,13 @@ macro_rules! sql_store {
                     .await?;
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn touch_device(&self, tenant_id: Uuid, device_id: Uuid, at: DateTime<Utc>) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
                     sqlx::query("UPDATE devices SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant_id)
                         .bind(device_id)
@@ -803,9 +870,12 @@ macro_rules! sql_store {
                         .await?;
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn revoke_device(&self, tenant_id: Uuid, device_id: Uuid) -> ApiResult<Device> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let row: Option<DeviceRow> = sqlx::query_as(&format!(
@@ -821,6 +891,8 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::DeviceRevoked { id: device_id }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(device)
+                    })
+                    .await
                 }
 
                 async fn update_device(
@@ -829,10 +901,9 @@ macro_rules! sql_store {
                     device_id: Uuid,
                     changes: &DeviceChanges,
                 ) -> ApiResult<Device> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    // The restaurant's row first, as every change that logs an event takes it.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     let row: Option<DeviceRow> = sqlx::query_as(&format!(
                         "UPDATE devices SET name = COALESCE($3, name) \
                          WHERE tenant_id = $1 AND id = $2 RETURNING {DEVICE_COLUMNS}"
@@ -847,10 +918,13 @@ macro_rules! sql_store {
                         .await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(device)
+                    })
+                    .await
                 }
 
                 async fn report_app_version(&self, tenant_id: Uuid, device_id: Uuid, version: &str) -> ApiResult<()> {
-                    let mut tx = self.scoped(tenant_id).await?;
+                    retrying(|| async move {
+                        let mut tx = self.scoped_report(tenant_id).await?;
                     sqlx::query(
                         "UPDATE devices SET app_version = $3 WHERE tenant_id = $1 AND id = $2 \
                          AND (app_version IS NULL OR app_version <> $3)",
@@ -862,6 +936,8 @@ macro_rules! sql_store {
                     .await?;
                     tx.commit().await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn categories(&self, tenant_id: Uuid) -> ApiResult<Vec<Category>> {
@@ -870,6 +946,7 @@ macro_rules! sql_store {
                 }
 
                 async fn create_category(&self, tenant_id: Uuid, category: &NewCategory) -> ApiResult<Category> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let at = now();
@@ -890,9 +967,12 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(category)
+                    })
+                    .await
                 }
 
                 async fn update_category(&self, tenant_id: Uuid, id: Uuid, changes: &CategoryChanges) -> ApiResult<Category> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let row: Option<CategoryRow> = sqlx::query_as(&format!(
@@ -912,9 +992,12 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryUpserted { category: category.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(category)
+                    })
+                    .await
                 }
 
                 async fn reorder_categories(&self, tenant_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Category>> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let existing = Self::categories_in(&mut tx, tenant_id).await?;
@@ -944,9 +1027,12 @@ macro_rules! sql_store {
                     }
                     self.commit(tx, tenant_id, events).await?;
                     Ok(categories)
+                    })
+                    .await
                 }
 
                 async fn delete_category(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let products: Option<i64> = sqlx::query_scalar(
@@ -974,6 +1060,8 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::CategoryDeleted { id }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn products(&self, tenant_id: Uuid) -> ApiResult<Vec<Product>> {
@@ -992,6 +1080,7 @@ macro_rules! sql_store {
                 }
 
                 async fn create_product(&self, tenant_id: Uuid, product: &NewProduct) -> ApiResult<Product> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     Self::require_category(&mut tx, tenant_id, product.category_id).await?;
@@ -1023,9 +1112,12 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(product)
+                    })
+                    .await
                 }
 
                 async fn update_product(&self, tenant_id: Uuid, id: Uuid, changes: &ProductChanges) -> ApiResult<Product> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     if let Some(category_id) = changes.category_id {
@@ -1086,9 +1178,12 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(product)
+                    })
+                    .await
                 }
 
                 async fn delete_product(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<()> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let image: Option<Option<Uuid>> =
@@ -1108,9 +1203,12 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductDeleted { id }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(())
+                    })
+                    .await
                 }
 
                 async fn set_product_image(&self, tenant_id: Uuid, product_id: Uuid, image: &NewImage) -> ApiResult<Product> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
                     let previous: Option<Option<Uuid>> =
@@ -1152,6 +1250,8 @@ macro_rules! sql_store {
                     Self::append_event(&mut tx, tenant_id, &mut events, Event::ProductUpserted { product: product.clone() }).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(product)
+                    })
+                    .await
                 }
 
                 async fn image(&self, tenant_id: Uuid, image_id: Uuid) -> ApiResult<StoredImage> {
@@ -1189,9 +1289,9 @@ macro_rules! sql_store {
                     product_id: Uuid,
                     at: DateTime<Utc>,
                 ) -> ApiResult<Option<Product>> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     // Conditional on the product still being due: of several instances (or a manager's
                     // change racing this one) exactly one write wins and only it logs the product.
                     let changed = sqlx::query(
@@ -1214,15 +1314,17 @@ macro_rules! sql_store {
                         .await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(Some(product))
+                    })
+                    .await
                 }
 
                 async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult> {
+                    retrying(|| async move {
                     let device_id = actor.device_id();
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    // The tenant row's lock serialises a restaurant's orders: the duplicate check, the
-                    // ticket number and the stock below all see every order committed before this one.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                        // The restaurant's lock (taken by `scoped`) serialises its orders: the duplicate check,
+                        // the ticket number and the stock below all see every order committed before this one.
                     if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
                         return Ok(CommandResult::unchanged(existing));
                     }
@@ -1335,6 +1437,8 @@ macro_rules! sql_store {
                         .await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(CommandResult::applied(placed))
+                    })
+                    .await
                 }
 
                 async fn change_status(
@@ -1346,9 +1450,10 @@ macro_rules! sql_store {
                     reason: Option<String>,
                     actor: Actor,
                 ) -> ApiResult<CommandResult> {
+                    let reason = reason.as_deref();
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
                         return Ok(result);
                     }
@@ -1383,6 +1488,8 @@ macro_rules! sql_store {
                     Self::record(&mut tx, tenant_id, command_id, &result).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(result)
+                    })
+                    .await
                 }
 
                 async fn mark_items(
@@ -1394,10 +1501,9 @@ macro_rules! sql_store {
                     done: bool,
                     actor: Actor,
                 ) -> ApiResult<CommandResult> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     let mut events = Vec::new();
-                    // The same lock order as every other change: the restaurant's row first.
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
                     if let Some(result) = Self::recorded(&mut tx, tenant_id, command_id).await? {
                         return Ok(result);
                     }
@@ -1441,6 +1547,8 @@ macro_rules! sql_store {
                     Self::record(&mut tx, tenant_id, command_id, &result).await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(result)
+                    })
+                    .await
                 }
 
                 async fn order(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<Order> {
@@ -1462,10 +1570,10 @@ macro_rules! sql_store {
                 }
 
                 async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder> {
+                    retrying(|| async move {
                     let mut tx = self.scoped(tenant_id).await?;
                     // Under the restaurant's lock, like placing: two people settling at once, or a device
-                    // sending the order again meanwhile, queue instead of both writing (or deadlocking).
-                    Self::lock_tenant(&mut tx, tenant_id).await?;
+                        // sending the order again meanwhile, queue instead of both writing.
                     let row: Option<RefusedRow> = sqlx::query_as(&format!(
                         "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 AND id = $2"
                     ))
@@ -1490,6 +1598,8 @@ macro_rules! sql_store {
                         .await?;
                     self.commit(tx, tenant_id, events).await?;
                     Ok(refusal)
+                    })
+                    .await
                 }
 
                 async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)> {
@@ -1584,12 +1694,15 @@ macro_rules! sql_store {
                 }
 
                 async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64> {
+                    retrying(|| async move {
                     let mut tx = self.unscoped().await?;
                     let events = sqlx::query("DELETE FROM events WHERE at < $1").bind(before).execute(&mut *tx).await?;
                     let commands =
                         sqlx::query("DELETE FROM commands WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
                     tx.commit().await?;
                     Ok(events.rows_affected() + commands.rows_affected())
+                    })
+                    .await
                 }
 
                 async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>> {

@@ -53,7 +53,8 @@ impl SqliteStore {
             .map_err(|e| sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}")))?
     }
 
-    async fn scoped(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
+    /// The bare start of a tenant-scoped write; the store's `scoped` takes the restaurant's lock on it.
+    async fn begin_scoped(&self, _tenant_id: Uuid) -> sqlx::Result<Transaction<'static, Sqlite>> {
         self.begin("BEGIN IMMEDIATE").await
     }
 

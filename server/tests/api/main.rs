@@ -9,6 +9,7 @@ mod backoffice;
 mod bus;
 mod catalog;
 mod cluster;
+mod concurrency;
 mod devices;
 mod errors;
 mod images;
