@@ -457,7 +457,8 @@ async fn a_manager_finds_an_order_in_history_reads_its_timeline_and_cancels_it_w
     assert_eq!(found, "Orders 1–1 of 1");
     let row = format!("#order-{}", burgers.id);
     assert!(admin.text(&row).await.contains("Classic Smash Burger"));
-    admin.click(&row).await;
+    // A row opens by a click anywhere on it (its number cell here: WebDriver clicks elements, not rows).
+    admin.click(&format!("{row} td.num")).await;
     let timeline = admin.text("#order-timeline").await;
     assert!(timeline.contains("Placed") && timeline.contains("Started"), "{timeline:?}");
     assert!(timeline.contains("Olive"), "who started it: {timeline:?}");

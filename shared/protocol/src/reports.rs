@@ -131,7 +131,7 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 7, 1, 12, 10, 0).unwrap();
         let orders = vec![
             order(noon, OrderStatus::Completed, &[(1, "Burger", 1250, 2)]),
-            order(noon + chrono::Duration::minutes(55), OrderStatus::Placed, &[(2, "Fries", 350, 1)]),
+            order(noon + chrono::Duration::minutes(30), OrderStatus::Placed, &[(2, "Fries", 350, 1)]),
             order(noon, OrderStatus::Cancelled, &[(1, "Burger", 1250, 9)]),
         ];
         let day = noon.date_naive();

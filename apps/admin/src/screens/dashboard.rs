@@ -81,6 +81,7 @@ pub fn dashboard(ScreenProps { state }: &ScreenProps) -> Html {
                     <h3 id="by-hour-title">{ "Orders and revenue by hour" }</h3>
                     { hour_chart(&figures.hourly, currency) }
                 </section>
+                <div class="side-stack">
                 <section class="surface-card" id="top-products" aria-labelledby="top-title">
                     <h3 id="top-title">{ "Best sellers" }</h3>
                     if figures.top.is_empty() {
@@ -109,6 +110,7 @@ pub fn dashboard(ScreenProps { state }: &ScreenProps) -> Html {
                         }) }
                     </ul>
                 </section>
+                </div>
                 { attention_card(state) }
                 { devices_card(state, &devices, *clock_now) }
             </div>
