@@ -1,6 +1,6 @@
 //! The admin app's top component: the store, the hook that keeps it in step with the shell, and which
 //! screen shows: signing in, pairing with a code, or the board with its tabs (needs attention, today's
-//! orders, and for managers devices and settings), under the top bar and over a passing toast.
+//! orders, and for managers the menu, devices and settings), under the top bar and over a passing toast.
 
 use ordera_protocol::ipc::{self, NoArgs};
 use ordera_ui::components::TopBar;
@@ -8,7 +8,7 @@ use ordera_ui::{act, invoke, ConnectionPill, Toast};
 use yew::prelude::*;
 
 use crate::hooks::use_engine;
-use crate::screens::{Attention, Devices, Orders, Pair, ScreenProps, Settings, SignIn};
+use crate::screens::{Attention, Devices, MenuEditor, Orders, Pair, ScreenProps, Settings, SignIn};
 use crate::state::{Action, Screen, State, Tab};
 
 #[function_component(App)]
@@ -82,6 +82,7 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
                 },
             ),
             Tab::Orders => ("tab-orders", html! { "Today's orders" }),
+            Tab::Menu => ("tab-menu", html! { "Menu" }),
             Tab::Devices => ("tab-devices", html! { "Devices" }),
             Tab::Settings => ("tab-settings", html! { "Settings" }),
         }
@@ -95,6 +96,7 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
                 match state.tab {
                     Tab::Attention => html! { <Attention state={state.clone()} /> },
                     Tab::Orders => html! { <Orders state={state.clone()} /> },
+                    Tab::Menu => html! { <MenuEditor state={state.clone()} /> },
                     Tab::Devices => html! { <Devices state={state.clone()} /> },
                     Tab::Settings => html! { <Settings state={state.clone()} /> },
                 }

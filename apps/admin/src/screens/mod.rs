@@ -1,8 +1,9 @@
 //! The admin app's screens, one a file: sign in, pair, and the board's tabs: needs attention, today's
-//! orders, devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
+//! orders, the menu (a folder of its own), devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
 
 mod attention;
 mod devices;
+mod menu;
 mod orders;
 mod pair;
 mod settings;
@@ -10,6 +11,7 @@ mod sign_in;
 
 pub use attention::Attention;
 pub use devices::Devices;
+pub use menu::MenuEditor;
 pub use orders::Orders;
 pub use pair::Pair;
 pub use settings::Settings;
