@@ -190,7 +190,7 @@ pub fn categories(props: &CategoriesProps) -> Html {
             })
         };
         let drag_over = Callback::from(|event: DragEvent| event.prevent_default());
-        let drop = {
+        let on_drop = {
             let (dragging, reorder, shown) = (dragging.clone(), reorder.clone(), shown.clone());
             Callback::from(move |event: DragEvent| {
                 event.prevent_default();
@@ -212,7 +212,7 @@ pub fn categories(props: &CategoriesProps) -> Html {
             <li key={id.to_string()} id={format!("category-{id}")}
                 class={classes!("category", selected.then_some("selected"), (!category.visible).then_some("hidden"),
                     (*dragging == Some(id)).then_some("dragging"))}
-                draggable="true" ondragstart={drag_start} ondragover={drag_over} ondrop={drop} ondragend={drag_end}>
+                draggable={(*renaming != Some(id)).to_string()} ondragstart={drag_start} ondragover={drag_over} ondrop={on_drop} ondragend={drag_end}>
                 <button class="move-handle" id={format!("move-{id}")} onkeydown={on_key}
                     aria-label={format!("Move {}: arrow keys up and down, Home and End", category.name)}
                     title="Drag, or focus and use ↑ ↓ Home End">{ "⠿" }</button>
