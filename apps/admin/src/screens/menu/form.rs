@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use yew::prelude::*;
 
-use super::image_url;
+use super::Picture;
 use crate::state::capitalise;
 use crate::state::menu::{failure_sentence, image_problem, unchanged, upload_failure, Problems, ProductDraft};
 
@@ -297,7 +297,7 @@ pub fn product_form(props: &FormProps) -> Html {
             html! { <img class="preview" id="product-image-preview" src={chosen.preview.clone()} alt="The chosen picture" /> }
         }
         (None, Some(image)) => {
-            html! { <img class="preview" id="product-image-current" src={image_url(image.id, false)} alt="The dish's picture" /> }
+            html! { <Picture image={image.id} thumb=false class="preview" id="product-image-current" alt="The dish's picture" /> }
         }
         (None, None) => html! { <span class="preview no-picture">{ "No picture yet" }</span> },
     };

@@ -173,9 +173,52 @@ fn when(at: &DateTime<Utc>) -> String {
     }
 }
 
-/// A product photo from the shell's image cache (kept on disk by the engine, so it shows offline too).
-fn image_url(id: Uuid, thumb: bool) -> String {
-    format!("ordera-image://localhost/{id}{}", if thumb { "?thumb" } else { "" })
+/// A product photo from the shell's image cache (kept on disk by the engine, so it shows offline too);
+/// `attempt` makes each retry a new address, which the shell ignores and the webview loads afresh.
+fn image_url(id: Uuid, thumb: bool, attempt: u32) -> String {
+    match (thumb, attempt) {
+        (true, 0) => format!("ordera-image://localhost/{id}?thumb"),
+        (true, n) => format!("ordera-image://localhost/{id}?thumb&attempt={n}"),
+        (false, 0) => format!("ordera-image://localhost/{id}"),
+        (false, n) => format!("ordera-image://localhost/{id}?attempt={n}"),
+    }
+}
+
+/// How often, and how many times, a photo that is not in the cache yet is looked for again.
+const PICTURE_RETRY_MS: u32 = 500;
+const PICTURE_ATTEMPTS: u32 = 20;
+
+#[derive(Properties, PartialEq)]
+struct PictureProps {
+    image: Uuid,
+    thumb: bool,
+    #[prop_or_default]
+    alt: AttrValue,
+    #[prop_or_default]
+    id: Option<AttrValue>,
+    #[prop_or_default]
+    class: Classes,
+}
+
+/// A product photo. The engine downloads a new photo after it has said the menu changed, so just after
+/// an upload the list can ask for a file that is not on disk yet: a failed load is tried again for a few
+/// seconds instead of staying a broken image.
+#[function_component(Picture)]
+fn picture(props: &PictureProps) -> Html {
+    let attempt = use_state(|| 0u32);
+    let onerror = {
+        let attempt = attempt.clone();
+        Callback::from(move |_: Event| {
+            if *attempt < PICTURE_ATTEMPTS {
+                let attempt = attempt.clone();
+                gloo_timers::callback::Timeout::new(PICTURE_RETRY_MS, move || attempt.set(*attempt + 1)).forget();
+            }
+        })
+    };
+    html! {
+        <img src={image_url(props.image, props.thumb, *attempt)} alt={props.alt.clone()} id={props.id.clone()}
+            class={props.class.clone()} {onerror} />
+    }
 }
 
 /// Focuses the element `id` once the page has been drawn (after a move, the moved row's handle).

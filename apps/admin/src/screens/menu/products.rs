@@ -9,7 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::form::FormTarget;
-use super::{image_url, next_local, when};
+use super::{next_local, when, Picture};
 use crate::state::menu::{badges, failure_sentence, parse_clock, EightySix};
 
 #[derive(Properties, PartialEq)]
@@ -141,7 +141,7 @@ fn product_row(props: &RowProps) -> Html {
         <li id={format!("product-{id}")} class={classes!("product-row", off.then_some("off"))} onkeydown={on_key}>
             <div class="thumb">
                 if let Some(image) = &product.image {
-                    <img src={image_url(image.id, true)} alt="" key={image.id.to_string()} />
+                    <Picture image={image.id} thumb=true key={image.id.to_string()} />
                 } else {
                     <span class="no-picture">{ "No picture" }</span>
                 }
