@@ -1,6 +1,6 @@
 //! The admin app's top component: the store, the hook that keeps it in step with the shell, and which
-//! screen shows: signing in, pairing with a code, or the board with its tabs (needs attention and today's
-//! orders; for managers also the dashboard, devices and settings), under the top bar and over a toast.
+//! screen shows: signing in, pairing with a code, or the board with its tabs (needs attention and orders;
+//! for managers also the dashboard, the menu, devices and settings), under the top bar and over a toast.
 
 use ordera_protocol::ipc::{self, NoArgs};
 use ordera_ui::components::TopBar;
@@ -8,7 +8,7 @@ use ordera_ui::{act, invoke, ConnectionPill, Toast};
 use yew::prelude::*;
 
 use crate::hooks::use_engine;
-use crate::screens::{Attention, Dashboard, Devices, Orders, Pair, ScreenProps, Settings, SignIn};
+use crate::screens::{Attention, Dashboard, Devices, MenuEditor, Orders, Pair, ScreenProps, Settings, SignIn};
 use crate::state::{Action, Screen, State, Tab};
 
 #[function_component(App)]
@@ -83,6 +83,7 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
             ),
             Tab::Dashboard => ("tab-dashboard", html! { "Dashboard" }),
             Tab::Orders => ("tab-orders", html! { "Orders" }),
+            Tab::Menu => ("tab-menu", html! { "Menu" }),
             Tab::Devices => ("tab-devices", html! { "Devices" }),
             Tab::Settings => ("tab-settings", html! { "Settings" }),
         }
@@ -97,6 +98,7 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
                     Tab::Dashboard => html! { <Dashboard state={state.clone()} /> },
                     Tab::Attention => html! { <Attention state={state.clone()} /> },
                     Tab::Orders => html! { <Orders state={state.clone()} /> },
+                    Tab::Menu => html! { <MenuEditor state={state.clone()} /> },
                     Tab::Devices => html! { <Devices state={state.clone()} /> },
                     Tab::Settings => html! { <Settings state={state.clone()} /> },
                 }

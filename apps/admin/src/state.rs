@@ -37,6 +37,8 @@ pub enum Tab {
     Attention,
     Orders,
     /// Managers and owners only.
+    Menu,
+    /// Managers and owners only.
     Devices,
     /// Managers and owners only.
     Settings,
@@ -118,7 +120,7 @@ impl State {
             .map(|t| t.name.clone())
     }
 
-    /// Whether the person may manage devices and settings: a signed-in owner or manager. A device paired
+    /// Whether the person may manage the menu, devices and settings: a signed-in owner or manager. A device paired
     /// with a code acts as no person, so it keeps to the orders.
     pub fn can_manage(&self) -> bool {
         self.signed_in.as_ref().is_some_and(|s| s.user.role.can_manage())
@@ -129,7 +131,7 @@ impl State {
         let mut tabs = vec![Tab::Attention, Tab::Orders];
         if self.can_manage() {
             tabs.insert(0, Tab::Dashboard);
-            tabs.extend([Tab::Devices, Tab::Settings]);
+            tabs.extend([Tab::Menu, Tab::Devices, Tab::Settings]);
         }
         tabs
     }
@@ -471,6 +473,8 @@ impl Reducible for State {
         Rc::new(next)
     }
 }
+
+pub mod menu;
 
 #[cfg(test)]
 mod tests;

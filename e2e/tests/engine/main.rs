@@ -512,8 +512,8 @@ async fn a_kitchen_screen_shows_queued_marks_as_the_server_will_apply_them() {
 }
 
 /// The admin app's engine: a manager signs in with e-mail and password, which pairs the device with their
-/// restaurant (it then syncs like any screen); the UI's calls reach the API as that person, with the
-/// server's answers passed back whole, errors included; signing out revokes that pairing and forgets the
+/// restaurant (it then syncs like any screen); the UI's calls and photo uploads reach the API as that
+/// person, with the server's answers passed back whole, errors included; signing out revokes that pairing and forgets the
 /// session, so the device keeps no working token of theirs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_signs_in_calls_the_api_as_themselves_and_signs_out_leaving_no_working_token() {
@@ -553,6 +553,27 @@ async fn a_manager_signs_in_calls_the_api_as_themselves_and_signs_out_leaving_no
     assert!(refused.body["error"]["fields"]["name"].is_string(), "{}", refused.body);
     assert!(matches!(engine.call("FETCH ME", "devices", None).await, Err(ordera_client::Error::Invalid(_))));
 
+    // A product photo goes up as the file's own bytes and type; the answer is the product with its image,
+    // and a refused file's answer comes back whole too.
+    let mains = engine.call("POST", "categories", Some(&serde_json::json!({"name": "Mains"}))).await.unwrap();
+    let dish = serde_json::json!({"category_id": mains.body["id"], "name": "Halloumi Burger", "price": 950});
+    let dish = engine.call("POST", "products", Some(&dish)).await.unwrap();
+    let dish_id: Uuid = dish.body["id"].as_str().unwrap().parse().unwrap();
+    let png = ordera_server::demo::picture([200, 90, 40], 1);
+    let uploaded = engine.upload_image(dish_id, "image/png", png.clone()).await.unwrap();
+    assert_eq!(uploaded.status, 200, "{}", uploaded.body);
+    assert_eq!(uploaded.body["id"], dish.body["id"]);
+    assert!(uploaded.body["image"]["id"].is_string(), "{}", uploaded.body);
+    let not_an_image = engine.upload_image(dish_id, "text/plain", png).await.unwrap();
+    assert_eq!(
+        (not_an_image.status, not_an_image.body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let garbled = engine.upload_image(dish_id, "image/png", b"not a picture".to_vec()).await.unwrap();
+    assert_eq!(garbled.status, 415, "{}", garbled.body);
+    let product: serde_json::Value = engine.call("GET", &format!("products/{dish_id}"), None).await.unwrap().body;
+    assert_eq!(product["image"], uploaded.body["image"], "a refused file changes nothing");
+
     // Signing in again on the same computer keeps its pairing.
     engine.sign_in(&url, &email, password, "Office PC").await.unwrap();
     assert_eq!(engine.credentials().unwrap().map(|c| c.device.id), Some(device.device.id));
@@ -563,5 +584,6 @@ async fn a_manager_signs_in_calls_the_api_as_themselves_and_signs_out_leaving_no
     let me = http.get(format!("{url}/api/v1/me")).bearer_auth(&device.token).send().await.unwrap();
     assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED, "the device's token was revoked");
     assert!(matches!(engine.call("GET", "devices", None).await, Err(ordera_client::Error::NotPaired)));
+    assert!(matches!(engine.upload_image(dish_id, "image/png", vec![1]).await, Err(ordera_client::Error::NotPaired)));
     engine.shutdown().await;
 }

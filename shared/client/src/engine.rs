@@ -60,6 +60,9 @@ impl Default for EngineConfig {
     }
 }
 
+/// The least time an image upload is given, whatever [`EngineConfig::request_timeout`] says.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
 struct Shared {
     cache: Mutex<Cache>,
     config: EngineConfig,
@@ -275,6 +278,29 @@ impl Engine {
     pub async fn call(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<ApiReply> {
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| Error::Invalid(format!("{method:?} is not an HTTP method")))?;
+        let mut request = self.as_caller(method, path)?;
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        reply(request.send().await?).await
+    }
+
+    /// Uploads a product's photo for the UI (`PUT products/{id}/image`): the file's own bytes with its
+    /// type, as [`Engine::call`]'s caller, and the server's answer whole (a 413, 415 or 422 says why the
+    /// file was refused); only an unreachable server is an error.
+    pub async fn upload_image(&self, product_id: Uuid, content_type: &str, bytes: Vec<u8>) -> Result<ApiReply> {
+        let request = self
+            .as_caller(reqwest::Method::PUT, &format!("products/{product_id}/image"))?
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            // Megabytes over a restaurant's Wi-Fi, then decoded on the server: more than a JSON call needs.
+            .timeout(self.shared.config.request_timeout.max(UPLOAD_TIMEOUT))
+            .body(bytes);
+        reply(request.send().await?).await
+    }
+
+    /// A request to `path` below `/api/v1/` with the caller's token: the signed-in person's, or else this
+    /// device's.
+    fn as_caller(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder> {
         // Read apart from the match: the cache's lock must be let go before `credentials` takes it again.
         let session = self.shared.cache().session::<StoredSession>()?;
         let (server_url, token) = match session {
@@ -284,27 +310,11 @@ impl Engine {
                 (credentials.server_url, credentials.token)
             }
         };
-        let mut request = self
+        Ok(self
             .shared
             .http
             .request(method, format!("{server_url}/api/v1/{}", path.trim_start_matches('/')))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        if matches!(status, 502..=504) {
-            // A proxy with no server behind it right now: as good as offline.
-            return Err(Error::Offline(format!("the server answered {status}")));
-        }
-        let text = response.text().await?;
-        let body = if text.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_str(&text).map_err(|e| Error::Server(format!("the server's answer is not JSON: {e}")))?
-        };
-        Ok(ApiReply { status, body })
+            .bearer_auth(token))
     }
 
     /// Forgets the server and token. Queued commands stay in the outbox.
@@ -484,6 +494,22 @@ fn server_address(typed: &str) -> Result<String> {
         return Err(Error::Invalid("the server address must start with http:// or https://".into()));
     }
     Ok(server_url)
+}
+
+/// The server's answer to a call the UI made, whatever its status.
+async fn reply(response: reqwest::Response) -> Result<ApiReply> {
+    let status = response.status().as_u16();
+    if matches!(status, 502..=504) {
+        // A proxy with no server behind it right now: as good as offline.
+        return Err(Error::Offline(format!("the server answered {status}")));
+    }
+    let text = response.text().await?;
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).map_err(|e| Error::Server(format!("the server's answer is not JSON: {e}")))?
+    };
+    Ok(ApiReply { status, body })
 }
 
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Result<T> {

@@ -6,6 +6,8 @@
 //! On the wire a command's arguments travel as `{"args": <C::Args>}`: one named parameter, whatever the
 //! command, so that the shell side is one Rust type too.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -92,6 +94,10 @@ commands! {
     /// A call to the server's API as the signed-in person (or this device): the answer, whatever its
     /// status. Only an unreachable server is an error.
     Api = "api": ApiArgs => ApiReply;
+    /// Uploads a product's photo as the signed-in person (`PUT products/{id}/image` with the image's own
+    /// bytes and type): the server's answer whole, like `api`'s, so a refused file (413, 415, 422) is
+    /// explained in the server's words. Only an unreachable server is an error.
+    UploadImage = "upload_image": UploadImageArgs => ApiReply;
     /// A kitchen screen's own settings (role, stations, sound), kept on the device.
     GetScreenSettings = "screen_settings": NoArgs => ScreenSettings;
     SaveScreenSettings = "save_screen_settings": ScreenSettings => ScreenSettings;
@@ -180,6 +186,40 @@ pub struct ApiArgs {
     pub body: Option<serde_json::Value>,
 }
 
+/// A product photo on its way to the server. The bytes travel as base64 because command arguments are
+/// JSON; the shell decodes them and the server receives the file exactly as it was chosen.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadImageArgs {
+    pub product_id: Uuid,
+    /// The file's type as the system named it: `image/png`, `image/jpeg` or `image/webp` (the server
+    /// refuses any other with 415).
+    pub content_type: String,
+    /// The file, in standard base64 with padding.
+    pub data_base64: String,
+}
+
+impl UploadImageArgs {
+    pub fn new(product_id: Uuid, content_type: &str, bytes: &[u8]) -> Self {
+        Self { product_id, content_type: content_type.to_owned(), data_base64: STANDARD.encode(bytes) }
+    }
+
+    /// The file's bytes; `None` when `data_base64` is not base64.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        STANDARD.decode(self.data_base64.as_bytes()).ok()
+    }
+}
+
+/// Never `Debug`-printed with megabytes of picture: its size stands in for it.
+impl std::fmt::Debug for UploadImageArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadImageArgs")
+            .field("product_id", &self.product_id)
+            .field("content_type", &self.content_type)
+            .field("base64_chars", &self.data_base64.len())
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairArgs {
     pub server_url: String,
@@ -223,5 +263,18 @@ mod tests {
         assert!(same_name(Status::NAME, "status"));
         assert!(!same_name(Status::NAME, "statu"));
         assert!(!same_name(Status::NAME, "stable"));
+    }
+
+    #[test]
+    fn an_uploaded_picture_crosses_as_base64_and_comes_back_byte_for_byte() {
+        let bytes: Vec<u8> = (0..=255).chain([0x89, b'P', b'N', b'G']).collect();
+        let args = UploadImageArgs::new(Uuid::nil(), "image/png", &bytes);
+        let wire = serde_json::to_value(&args).unwrap();
+        assert_eq!(wire["content_type"], "image/png");
+        let back: UploadImageArgs = serde_json::from_value(wire).unwrap();
+        assert_eq!(back.bytes(), Some(bytes));
+        let garbled = UploadImageArgs { data_base64: "not base64!".into(), ..back.clone() };
+        assert_eq!(garbled.bytes(), None);
+        assert!(!format!("{back:?}").contains(&back.data_base64), "the picture is not printed");
     }
 }

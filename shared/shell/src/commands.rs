@@ -129,6 +129,13 @@ pub async fn api(shell: State<'_>, args: <ipc::Api as Command>::Args) -> Reply<i
     Ok(shell.engine.call(&args.method, &args.path, args.body.as_ref()).await?)
 }
 
+named!(ipc::UploadImage, upload_image);
+#[tauri::command]
+pub async fn upload_image(shell: State<'_>, args: <ipc::UploadImage as Command>::Args) -> Reply<ipc::UploadImage> {
+    let bytes = args.bytes().ok_or_else(|| IpcError::new("invalid", "the picture did not reach the app whole"))?;
+    Ok(shell.engine.upload_image(args.product_id, &args.content_type, bytes).await?)
+}
+
 /// The name a signed-in back-office computer is listed under in the device list: the computer's own name
 /// where the system tells it, so a manager can tell two offices apart.
 fn device_name() -> String {

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use ordera_protocol::api::ErrorBody;
-use ordera_protocol::ipc::{self, ApiArgs};
+use ordera_protocol::device::{ApiReply, IpcError};
+use ordera_protocol::ipc::{self, ApiArgs, UploadImageArgs};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::ipc::invoke;
 
@@ -50,7 +52,23 @@ pub async fn call<T: DeserializeOwned>(
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiFailure> {
     let args = ApiArgs { method: method.to_owned(), path: path.to_owned(), body };
-    let reply = invoke::<ipc::Api>(&args).await.map_err(|error| ApiFailure {
+    read(invoke::<ipc::Api>(&args).await)
+}
+
+/// Uploads `bytes` of type `content_type` (`image/png`, `image/jpeg`, `image/webp`) as the photo of the
+/// product `product_id`, and reads the answer (the product) as `T`. A refused file fails like any call:
+/// 413 too large, 415 not an image, 422 unreadable or too many pixels, each in the server's words.
+pub async fn upload_image<T: DeserializeOwned>(
+    product_id: Uuid,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<T, ApiFailure> {
+    read(invoke::<ipc::UploadImage>(&UploadImageArgs::new(product_id, content_type, bytes)).await)
+}
+
+/// A reply from the shell as `T`, or why it is not one.
+fn read<T: DeserializeOwned>(reply: Result<ApiReply, IpcError>) -> Result<T, ApiFailure> {
+    let reply = reply.map_err(|error| ApiFailure {
         status: None,
         code: error.code,
         message: error.message,

@@ -1,5 +1,5 @@
 //! The admin shell: the shared shell (`ordera-shell`) with the commands the back office offers: signing a
-//! person in and out, the server's API as that person, today's orders and the refused orders staff settle.
+//! person in and out, the server's API as that person (and a product photo's upload), today's orders and the refused orders staff settle.
 
 use ordera_protocol::DeviceKind;
 // A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
@@ -22,7 +22,8 @@ pub fn run() {
             set_status,
             sign_in,
             sign_out,
-            api
+            api,
+            upload_image
         ],
     );
 }

@@ -1,9 +1,11 @@
 //! The admin app's screens, one a file: sign in, pair, and the board's tabs: the dashboard, needs
-//! attention, today's orders, devices and settings. Each draws the store and dispatches actions; the shell is the hooks' business.
+//! attention, orders, the menu (a folder of its own), devices and settings. Each draws the store and
+//! dispatches actions; the shell is the hooks' business.
 
 mod attention;
 mod dashboard;
 mod devices;
+mod menu;
 mod orders;
 mod pair;
 mod settings;
@@ -12,6 +14,7 @@ mod sign_in;
 pub use attention::Attention;
 pub use dashboard::Dashboard;
 pub use devices::Devices;
+pub use menu::MenuEditor;
 pub use orders::Orders;
 pub use pair::Pair;
 pub use settings::Settings;

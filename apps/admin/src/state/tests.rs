@@ -222,14 +222,15 @@ fn signed_in(role: &str) -> SignedIn {
 fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() {
     let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("manager")))]);
     assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Dashboard), "a manager's day starts with the figures");
-    assert_eq!(state.tabs(), [Tab::Dashboard, Tab::Attention, Tab::Orders, Tab::Devices, Tab::Settings]);
+    assert_eq!(state.tabs(), [Tab::Dashboard, Tab::Attention, Tab::Orders, Tab::Menu, Tab::Devices, Tab::Settings]);
     assert_eq!(state.restaurant_name().as_deref(), Some("Soho"), "the top bar names the restaurant at once");
     assert_eq!(run(state, [Action::Tab(Tab::Settings)]).tab, Tab::Settings);
 
     let staff = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("staff")))]);
     assert_eq!((staff.tab, staff.tabs()), (Tab::Attention, vec![Tab::Attention, Tab::Orders]));
     assert_eq!(run(staff.clone(), [Action::Tab(Tab::Dashboard)]).tab, Tab::Attention, "nor the dashboard");
-    assert_eq!(run(staff, [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
+    assert_eq!(run(staff.clone(), [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
+    assert_eq!(run(staff, [Action::Tab(Tab::Menu)]).tab, Tab::Attention, "staff cannot edit the menu");
     // A computer paired with a code acts as no person: orders only.
     assert_eq!(board().tabs(), [Tab::Attention, Tab::Orders]);
 }
