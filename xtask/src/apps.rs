@@ -90,7 +90,28 @@ pub fn setup() -> Result<()> {
 }
 
 /// Builds every app's UI into its `dist/` (which its shell embeds at compile time).
+/// Forgets Tauri's cache of compressed UI files in the shells' build folders. A cache file left half
+/// written (by a build stopped midway, or by two compilations of a shell at once before the shells' test
+/// harnesses were turned off) would otherwise be embedded as it is, and the app would start blank.
+fn forget_embedded_ui_caches() -> Result<()> {
+    for profile in ["debug", "release"] {
+        let build = crate::target_dir().join(profile).join("build");
+        let Ok(entries) = std::fs::read_dir(&build) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if APPS.iter().any(|(_, package)| name.starts_with(&format!("{package}-"))) {
+                let cache = entry.path().join("out").join("tauri-codegen-assets");
+                if cache.exists() {
+                    std::fs::remove_dir_all(&cache).with_context(|| format!("removing {}", cache.display()))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn build_uis(release: bool) -> Result<()> {
+    forget_embedded_ui_caches()?;
     for (folder, _) in APPS {
         let mut command = Command::new(cargo_bin("trunk"));
         command.arg("build").current_dir(root().join("apps").join(folder));
