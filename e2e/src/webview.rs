@@ -262,6 +262,38 @@ impl AppSession {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("saving a screenshot");
     }
 
+    /// Answers the system's save dialog the app opened as a person would: the file's full path typed into
+    /// its name field, then Enter. The dialog is a native GTK window beside the webview, out of WebDriver's
+    /// reach, so the keys go to it through the X display (xdotool, which `cargo xtask test` installs).
+    pub async fn save_as(&self, path: &Path) {
+        let display = format!(":{}", self._display.number);
+        let xdotool = |args: &[&str]| {
+            let output = Command::new("xdotool").env("DISPLAY", &display).args(args).output().expect(
+                "xdotool is required for the dialog tests; `cargo xtask test` installs it (Debian package xdotool)",
+            );
+            (output.status.success(), String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        };
+        let start = Instant::now();
+        let dialog = loop {
+            // GTK's save dialog is titled "Save File" unless the app names it.
+            let (found, windows) = xdotool(&["search", "--onlyvisible", "--name", "^Save"]);
+            if let Some(window) = windows.lines().next().filter(|_| found) {
+                break window.to_owned();
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no save dialog opened");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        // Its widgets take a moment to be drawn and focused after the window maps.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(xdotool(&["windowfocus", "--sync", &dialog]).0, "focusing the save dialog");
+        let path = path.display().to_string();
+        for keys in
+            [vec!["key", "--clearmodifiers", "ctrl+a"], vec!["type", "--delay", "15", &path], vec!["key", "Return"]]
+        {
+            assert!(xdotool(&keys).0, "typing into the save dialog: {keys:?}");
+        }
+    }
+
     /// Ends the WebDriver session (the app closes), then the driver and the display.
     pub async fn quit(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;

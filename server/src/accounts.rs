@@ -170,11 +170,6 @@ async fn list_users(State(state): State<AppState>, ManagerAuth(me): ManagerAuth)
     Ok(ApiJson(state.store.users(me.tenant_id).await?))
 }
 
-/// Only an owner may create or promote owners; a manager manages managers and staff.
-fn may_grant(actor: Role, role: Role) -> bool {
-    actor == Role::Owner || role != Role::Owner
-}
-
 /// Add a staff account with a role and a first password.
 #[utoipa::path(post, path = "/users", tag = "staff", security(("bearer" = [])), request_body = CreateUserRequest,
     responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -184,7 +179,7 @@ async fn create_user(
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
     let new_user = request.validate()?;
-    if !may_grant(me.role, new_user.role) {
+    if !me.role.may_grant(new_user.role) {
         return Err(ApiError::Forbidden("only an owner may add owners"));
     }
     let password_hash = hash_password(&state.hashing, new_user.password.expose().to_owned()).await?;
@@ -222,7 +217,7 @@ async fn update_user(
 ) -> ApiResult<ApiJson<User>> {
     let changes = request.validate()?;
     let target = state.store.user(me.tenant_id, id).await?;
-    if !may_grant(me.role, target.role) || changes.role.is_some_and(|role| !may_grant(me.role, role)) {
+    if !me.role.may_grant(target.role) || changes.role.is_some_and(|role| !me.role.may_grant(role)) {
         return Err(ApiError::Forbidden("only an owner may change an owner or make someone owner"));
     }
     if id == me.user_id && changes.active == Some(false) {
@@ -246,7 +241,7 @@ async fn reset_password(
 ) -> ApiResult<ApiJson<User>> {
     let password = request.validate()?;
     let target = state.store.user(me.tenant_id, id).await?;
-    if !may_grant(me.role, target.role) {
+    if !me.role.may_grant(target.role) {
         return Err(ApiError::Forbidden("only an owner may reset an owner's password"));
     }
     let password_hash = hash_password(&state.hashing, password.expose().to_owned()).await?;

@@ -27,6 +27,8 @@ const APT_PACKAGES: &[&str] = &[
     "libsoup-3.0-dev",
     "xvfb",
     "webkit2gtk-driver",
+    // Answers the native save dialog in the admin app's export test (a GTK window beside the webview).
+    "xdotool",
 ];
 
 fn cargo_bin(name: &str) -> PathBuf {

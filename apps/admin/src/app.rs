@@ -1,6 +1,6 @@
 //! The admin app's top component: the store, the hook that keeps it in step with the shell, and which
 //! screen shows: signing in, pairing with a code, or the board with its tabs (needs attention and orders;
-//! for managers also the dashboard, the menu, devices and settings), under the top bar and over a toast.
+//! for managers also the dashboard, the menu, staff, devices and settings), under the top bar and over a toast.
 
 use ordera_protocol::ipc::{self, NoArgs};
 use ordera_ui::components::TopBar;
@@ -8,8 +8,10 @@ use ordera_ui::{act, invoke, ConnectionPill, Toast};
 use yew::prelude::*;
 
 use crate::hooks::use_engine;
-use crate::screens::{Attention, Dashboard, Devices, MenuEditor, Orders, Pair, ScreenProps, Settings, SignIn};
-use crate::state::{Action, Screen, State, Tab};
+use crate::screens::{
+    Attention, Dashboard, Devices, MenuEditor, Orders, Pair, ScreenProps, Settings, SignIn, SignUp, Staff,
+};
+use crate::state::{role_label, Action, Screen, State, Tab};
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -18,6 +20,7 @@ pub fn app() -> Html {
     let screen = match state.screen {
         Screen::Loading => html! { <div class="center"><p>{ "Starting…" }</p></div> },
         Screen::SignIn => html! { <SignIn state={state.clone()} /> },
+        Screen::SignUp => html! { <SignUp state={state.clone()} /> },
         Screen::Pair => html! { <Pair state={state.clone()} /> },
         Screen::Board => html! { <Board state={state.clone()} /> },
     };
@@ -84,6 +87,7 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
             Tab::Dashboard => ("tab-dashboard", html! { "Dashboard" }),
             Tab::Orders => ("tab-orders", html! { "Orders" }),
             Tab::Menu => ("tab-menu", html! { "Menu" }),
+            Tab::Staff => ("tab-staff", html! { "Staff" }),
             Tab::Devices => ("tab-devices", html! { "Devices" }),
             Tab::Settings => ("tab-settings", html! { "Settings" }),
         }
@@ -99,18 +103,11 @@ fn board(ScreenProps { state }: &ScreenProps) -> Html {
                     Tab::Attention => html! { <Attention state={state.clone()} /> },
                     Tab::Orders => html! { <Orders state={state.clone()} /> },
                     Tab::Menu => html! { <MenuEditor state={state.clone()} /> },
+                    Tab::Staff => html! { <Staff state={state.clone()} /> },
                     Tab::Devices => html! { <Devices state={state.clone()} /> },
                     Tab::Settings => html! { <Settings state={state.clone()} /> },
                 }
             }
         </>
-    }
-}
-
-fn role_label(role: ordera_protocol::Role) -> &'static str {
-    match role {
-        ordera_protocol::Role::Owner => "Owner",
-        ordera_protocol::Role::Manager => "Manager",
-        ordera_protocol::Role::Staff => "Staff",
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ordera_protocol::api::Device;
+use ordera_protocol::api::{Device, User};
 use ordera_protocol::device::{ConnectionState, IpcError, Menu, SignedIn, SyncStatus};
 use ordera_protocol::ipc::StartInfo;
 use ordera_protocol::orders::{
@@ -15,7 +15,7 @@ use ordera_protocol::orders::{
 };
 use ordera_protocol::reports;
 use ordera_protocol::validate::TimeZone;
-use ordera_protocol::{DeviceKind, OrderStatus, OrderType};
+use ordera_protocol::{DeviceKind, OrderStatus, OrderType, Role};
 use uuid::Uuid;
 use yew::Reducible;
 
@@ -24,6 +24,8 @@ pub enum Screen {
     Loading,
     /// A person signs in with e-mail and password (the usual way in).
     SignIn,
+    /// A new restaurant is set up with its owner, who is then signed in.
+    SignUp,
     /// A shared back-office computer is paired with a code instead.
     Pair,
     Board,
@@ -38,6 +40,8 @@ pub enum Tab {
     Orders,
     /// Managers and owners only.
     Menu,
+    /// Managers and owners only: the people who sign in, their roles and passwords.
+    Staff,
     /// Managers and owners only.
     Devices,
     /// Managers and owners only.
@@ -91,8 +95,9 @@ pub enum Action {
     SignedIn(Box<SignedIn>),
     SignInFailed(String),
     SignedOut,
-    /// From the sign-in screen to pairing with a code, and back.
+    /// From the sign-in screen to pairing with a code or to setting up a new restaurant, and back.
     UsePairing,
+    UseSignUp,
     UseSignIn,
     /// The restaurant's settings changed (the name in the top bar follows at once).
     TenantSaved(Box<ordera_protocol::api::Tenant>),
@@ -131,7 +136,7 @@ impl State {
         let mut tabs = vec![Tab::Attention, Tab::Orders];
         if self.can_manage() {
             tabs.insert(0, Tab::Dashboard);
-            tabs.extend([Tab::Menu, Tab::Devices, Tab::Settings]);
+            tabs.extend([Tab::Menu, Tab::Staff, Tab::Devices, Tab::Settings]);
         }
         tabs
     }
@@ -198,6 +203,43 @@ impl State {
     }
 }
 
+/// "Owner", "Manager", "Staff".
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "Owner",
+        Role::Manager => "Manager",
+        Role::Staff => "Staff",
+    }
+}
+
+/// The roles `actor` may give: an owner any, a manager managers and staff.
+pub fn role_choices(actor: Role) -> Vec<Role> {
+    Role::ALL.iter().copied().filter(|role| actor.may_grant(*role)).collect()
+}
+
+/// Why `actor` may not change `person` from the staff list, or `None` when they may (the server checks
+/// the same rule; the list only avoids offering what it would refuse).
+pub fn staff_lock(actor: &User, person: &User) -> Option<&'static str> {
+    if !actor.role.may_grant(person.role) {
+        Some("Only an owner can change an owner")
+    } else if actor.id == person.id {
+        Some("Your own account: another manager or owner changes it")
+    } else {
+        None
+    }
+}
+
+/// The staff list as a manager reads it: people who can sign in first, then by role (owners first), then
+/// by name.
+pub fn staff_in_order(people: &[User]) -> Vec<User> {
+    let mut people = people.to_vec();
+    let rank = |role: Role| Role::ALL.iter().position(|r| *r == role).unwrap_or(Role::ALL.len());
+    people.sort_by(|a, b| {
+        (!a.active, rank(a.role), a.name.to_lowercase()).cmp(&(!b.active, rank(b.role), b.name.to_lowercase()))
+    });
+    people
+}
+
 /// How many best sellers the dashboard lists.
 pub const TOP_PRODUCTS: usize = 5;
 
@@ -233,6 +275,23 @@ pub fn duration_words(seconds: i64) -> String {
 pub fn history_path(query: &OrderQuery) -> String {
     // Only dates, enums, numbers and the search text, which the encoder escapes: it cannot fail on these.
     format!("orders?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+}
+
+/// The export's query for the history's filters: the same orders, every page of them.
+pub fn export_query(query: &OrderQuery) -> String {
+    let every_page = OrderQuery { page: None, per_page: None, ..query.clone() };
+    serde_urlencoded::to_string(&every_page).unwrap_or_default()
+}
+
+/// The file name the save dialog suggests: "orders-2026-12-07.csv", "orders-2026-12-01-to-2026-12-07.csv".
+pub fn export_file_name(query: &OrderQuery) -> String {
+    match (query.from, query.to) {
+        (Some(from), Some(to)) if from == to => format!("orders-{from}.csv"),
+        (Some(from), Some(to)) => format!("orders-{from}-to-{to}.csv"),
+        (Some(from), None) => format!("orders-from-{from}.csv"),
+        (None, Some(to)) => format!("orders-to-{to}.csv"),
+        (None, None) => "orders.csv".into(),
+    }
 }
 
 /// "Orders 51–100 of 230", or that nothing matches.
@@ -420,6 +479,10 @@ impl Reducible for State {
             }
             Action::UsePairing => {
                 next.screen = Screen::Pair;
+                next.error = None;
+            }
+            Action::UseSignUp => {
+                next.screen = Screen::SignUp;
                 next.error = None;
             }
             Action::UseSignIn => {

@@ -23,7 +23,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// A restaurant on a real server, a paired kiosk engine, and two dishes. The kiosk and the admin app each
 /// reach the server through a proxy of their own, so either can lose its network alone.
 struct Restaurant {
-    _server: TestServer,
+    server: TestServer,
     kiosk_network: Proxy,
     admin_network: Proxy,
     owner: Owner,
@@ -51,7 +51,7 @@ impl Restaurant {
         let code = owner.post("devices/pairing-codes", json!({"kind": "kiosk", "name": "Kiosk by the door"})).await;
         kiosk.pair(&kiosk_network.url(), code["code"].as_str().unwrap()).await.unwrap();
         let id = |v: serde_json::Value| v["id"].as_str().unwrap().parse::<Uuid>().unwrap();
-        Self { _server: server, kiosk_network, admin_network, owner, data, kiosk, burger: id(burger), cola: id(cola) }
+        Self { server, kiosk_network, admin_network, owner, data, kiosk, burger: id(burger), cola: id(cola) }
     }
 
     /// Opens the admin app, pairs it through its pairing screen and waits for the board.
@@ -83,6 +83,18 @@ impl Restaurant {
             ("ORDERA_ADMIN_DATA_DIR", self.data.path().join("admin").display().to_string()),
         ];
         AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"), &env).await
+    }
+
+    /// Logs `email` in at the server as a person would: the status and the answer (the session).
+    async fn log_in(&self, email: &str, password: &str) -> (u16, serde_json::Value) {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let response = http
+            .post(format!("http://{}/api/v1/login", self.server.addr))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or_default())
     }
 
     /// Breaks the server's database under it (see [`break_the_menu`]).
@@ -118,6 +130,14 @@ fn fast() -> EngineConfig {
         backoff_cap: Duration::from_millis(300),
         ..EngineConfig::default()
     }
+}
+
+/// The CSV export of the orders `query` selects, as the server answers the owner.
+async fn export_csv(owner: &Owner, query: &str) -> String {
+    let url = format!("{}/orders/export.csv?{query}", owner.base);
+    let response = owner.http.get(url).bearer_auth(&owner.token).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.text().await.unwrap()
 }
 
 /// The day's takings as the CSV export has them: the totals of the orders not cancelled, in minor units.
@@ -421,6 +441,8 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     admin.gone("#tab-dashboard").await;
     admin.gone("#tab-devices").await;
     admin.gone("#tab-settings").await;
+    admin.gone("#tab-staff").await;
+    admin.gone("#tab-menu").await;
     admin.quit().await;
     grill.shutdown().await;
     restaurant.kiosk.shutdown().await;
@@ -464,6 +486,21 @@ async fn a_manager_finds_an_order_in_history_reads_its_timeline_and_cancels_it_w
     assert!(timeline.contains("Olive"), "who started it: {timeline:?}");
     admin.screenshot(&shots, "order-history").await;
 
+    // The filtered orders exported as CSV through the system's save dialog: the file is the server's export
+    // of the same filters, byte for byte.
+    let saved = restaurant.data.path().join("exports").join("burgers.csv");
+    std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+    admin.click("#export-csv").await;
+    admin.save_as(&saved).await;
+    let said = admin.text_until("#export-saved", "where it went", |t| !t.is_empty()).await;
+    assert!(said.contains("burgers.csv"), "{said:?}");
+    let file = std::fs::read_to_string(&saved).expect("the export was saved where the dialog said");
+    let day = admin.script("return document.querySelector('#history-from').value").await;
+    let day = day.as_str().expect("the day searched");
+    let export = export_csv(&restaurant.owner, &format!("from={day}&to={day}&q=burger")).await;
+    assert_eq!(file, export, "the saved file is the server's export of the same filters");
+    assert_eq!(file.lines().count(), 2, "a header and the one burger order: {file}");
+
     // No reason: refused beside the field, nothing sent.
     admin.click("#cancel-order").await;
     admin.element("#cancel-reason-error").await;
@@ -498,6 +535,18 @@ async fn set_value(admin: &AppSession, css: &str, value: &str) {
     let script = "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
         field.dispatchEvent(new Event('input', {bubbles: true}));";
     admin.client.execute(script, vec![json!(css), json!(value)]).await.unwrap_or_else(|e| panic!("setting {css}: {e}"));
+}
+
+/// Chooses `value` in the drop-down `css` as a person's pick would: the page hears the same `change` event.
+async fn choose(admin: &AppSession, css: &str, value: &str) {
+    admin.element(css).await;
+    let script = "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
+        field.dispatchEvent(new Event('change', {bubbles: true}));";
+    admin
+        .client
+        .execute(script, vec![json!(css), json!(value)])
+        .await
+        .unwrap_or_else(|e| panic!("choosing in {css}: {e}"));
 }
 
 fn id_of(value: &serde_json::Value) -> Uuid {
@@ -648,6 +697,104 @@ async fn a_manager_builds_the_menu_with_a_picture_and_86s_a_dish_that_kiosks_hea
     let disabled = admin.element(&format!("#delete-category-{salads}")).await.attr("disabled").await.unwrap();
     assert!(disabled.is_some(), "a category with dishes cannot be deleted");
 
+    admin.quit().await;
+    restaurant.kiosk.shutdown().await;
+}
+
+/// A new restaurant set up from the app's first screen: fields are checked as they are typed by the
+/// server's own rules, and the owner lands signed in on the dashboard. In Staff the owner adds a manager
+/// (a first password the server refuses is explained beside its field), makes her staff, deactivates her
+/// (asked once: she can no longer sign in), brings her back and gives her a new password, each checked by
+/// signing in at the server as she would; the owner's own row offers nothing to change. In Settings the
+/// business day is moved to start at 04:00.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_restaurant_is_set_up_in_the_app_and_its_owner_manages_the_staff() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = artifacts(env!("CARGO_TARGET_TMPDIR"), "admin");
+    let restaurant = Restaurant::open().await;
+    let admin = restaurant.launch_admin().await;
+    let password = ordera_e2e::server::PASSWORD;
+
+    admin.element("#sign-in").await;
+    admin.click("#use-sign-up").await;
+    admin.element("#sign-up").await;
+    let email = format!("{}@example.com", Uuid::now_v7().simple());
+    admin.type_into("#signup-restaurant_name", "Sizzling Bistro - Camden").await;
+    admin.replace_in("#signup-timezone", "Europe/Nowhere").await;
+    admin.replace_in("#signup-currency", "GBP").await;
+    admin.type_into("#signup-owner_name", "Nadia").await;
+    admin.type_into("#signup-email", &email).await;
+    admin.type_into("#signup-password", "short").await;
+    assert!(!admin.text("#signup-timezone-error").await.is_empty(), "checked as typed");
+    assert!(admin.text("#signup-password-error").await.contains("10"), "says how long");
+    admin.screenshot(&shots, "sign-up").await;
+    admin.click("#sign-up-button").await;
+    admin.element("#sign-up").await;
+    assert!(!admin.text("#signup-password-error").await.is_empty(), "still said after the try");
+    admin.replace_in("#signup-timezone", "Europe/London").await;
+    admin.replace_in("#signup-password", password).await;
+    admin.gone("#signup-timezone-error").await;
+    admin.click("#sign-up-button").await;
+    admin.element("#dashboard").await;
+    assert_eq!(admin.text("#signed-in-as").await, "Nadia · Owner");
+    assert_eq!(admin.text("#restaurant-name").await, "Sizzling Bistro - Camden");
+    let (status, nadia) = restaurant.log_in(&email, password).await;
+    assert_eq!((status, nadia["tenant"]["currency"].as_str()), (200, Some("GBP")));
+    assert_ne!(nadia["tenant"]["id"], restaurant.owner.get("me").await["tenant"]["id"], "a restaurant of its own");
+
+    // Staff: a manager added, her first password refused until long enough.
+    admin.click("#tab-staff").await;
+    admin.text_until("#staff-list", "the owner listed", |t| t.contains("Nadia")).await;
+    admin.gone(&format!("#active-{}", nadia["user"]["id"].as_str().unwrap())).await;
+    let marta = format!("{}@example.com", Uuid::now_v7().simple());
+    admin.type_into("#staff-name", "Marta").await;
+    admin.type_into("#staff-email", &marta).await;
+    choose(&admin, "#staff-role", "manager").await;
+    admin.type_into("#staff-password", "short").await;
+    admin.click("#add-person-button").await;
+    admin.text_until("#staff-password-error", "the server's word", |t| !t.is_empty()).await;
+    assert_eq!(restaurant.log_in(&marta, password).await.0, 401, "nobody was added");
+    admin.replace_in("#staff-password", password).await;
+    admin.click("#add-person-button").await;
+    admin.text_until("#staff-done", "added", |t| t.contains("Marta can sign in")).await;
+    let (status, session) = restaurant.log_in(&marta, password).await;
+    assert_eq!((status, session["user"]["role"].as_str()), (200, Some("manager")));
+    let id = session["user"]["id"].as_str().unwrap().to_owned();
+    admin.element(&format!("#person-{id}")).await;
+
+    // Her role changed, then she is deactivated (asked once) and cannot sign in, then brought back.
+    choose(&admin, &format!("#role-{id}"), "staff").await;
+    admin.text_until("#staff-done", "the new role", |t| t.contains("Marta is now staff")).await;
+    assert_eq!(restaurant.log_in(&marta, password).await.1["user"]["role"], "staff");
+    let active = format!("#active-{id}");
+    admin.click(&active).await;
+    assert!(admin.text(&active).await.contains("Deactivate now"), "asked once");
+    admin.click(&active).await;
+    admin.text_until("#staff-done", "deactivated", |t| t.contains("deactivated")).await;
+    admin.text_until(&format!("#person-{id}"), "shown deactivated", |t| t.contains("Deactivated")).await;
+    assert_ne!(restaurant.log_in(&marta, password).await.0, 200, "a deactivated person cannot sign in");
+    admin.screenshot(&shots, "staff").await;
+    admin.click(&active).await;
+    admin.text_until("#staff-done", "back", |t| t.contains("can sign in again")).await;
+
+    // A new password: the old one stops working, the new one signs her in.
+    admin.click(&format!("#reset-{id}")).await;
+    admin.type_into("#new-password", "short").await;
+    admin.click("#set-password").await;
+    admin.text_until("#new-password-error", "too short", |t| !t.is_empty()).await;
+    admin.replace_in("#new-password", "a brand new long password").await;
+    admin.click("#set-password").await;
+    admin.text_until("#staff-done", "set", |t| t.contains("New password set for Marta")).await;
+    assert_ne!(restaurant.log_in(&marta, password).await.0, 200, "the old password no longer works");
+    assert_eq!(restaurant.log_in(&marta, "a brand new long password").await.0, 200);
+
+    // Settings: the business day starts at 04:00.
+    admin.click("#tab-settings").await;
+    admin.replace_in("#business_day_start", "04:00").await;
+    admin.click("#settings-save").await;
+    admin.element("#settings-saved").await;
+    assert_eq!(restaurant.log_in(&email, password).await.1["tenant"]["business_day_start"], "04:00");
+    admin.screenshot(&shots, "settings-business-day").await;
     admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 use ordera_client::{ConnectionState, Engine, EngineConfig};
 use ordera_e2e::proxy::{Mode, Proxy};
 use ordera_e2e::server::{Owner, TestDatabase, TestServer};
+use ordera_protocol::device::SignedIn;
 use ordera_protocol::orders::{Order, OrderLineRequest, PlaceOrderRequest, StatusAction};
 use ordera_protocol::sync::Snapshot;
-use ordera_protocol::{OrderStatus, OrderType};
+use ordera_protocol::{OrderStatus, OrderType, Role};
 use rand::Rng;
 use uuid::Uuid;
 
@@ -585,5 +586,58 @@ async fn a_manager_signs_in_calls_the_api_as_themselves_and_signs_out_leaving_no
     assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED, "the device's token was revoked");
     assert!(matches!(engine.call("GET", "devices", None).await, Err(ordera_client::Error::NotPaired)));
     assert!(matches!(engine.upload_image(dish_id, "image/png", vec![1]).await, Err(ordera_client::Error::NotPaired)));
+    engine.shutdown().await;
+}
+
+/// A new restaurant set up from the admin app's engine: a refused field comes back whole (nothing is
+/// created, the computer is not paired); a good sign-up keeps the owner's session and pairs the computer
+/// with the new restaurant in one step, its answer the owner rather than a token; the owner calls the API
+/// as themselves at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_restaurant_is_set_up_from_the_app_and_its_owner_is_signed_in_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&format!("sqlite://{}", data.path().join("server.db").display()), None, data.path());
+    let url = format!("http://{}", server.addr);
+    let engine = Engine::open(&data.path().join("admin"), EngineConfig::default()).unwrap();
+    let email = format!("{}@example.com", Uuid::now_v7().simple());
+    let mut request = ordera_protocol::api::SignupRequest {
+        restaurant_name: "Soho".into(),
+        timezone: "Europe/Nowhere".into(),
+        currency: "GBP".into(),
+        owner_name: "Olive".into(),
+        email: email.clone(),
+        password: "a long enough password".into(),
+    };
+
+    let refused = engine.sign_up(&url, &request, "Office PC").await.unwrap();
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body["error"]["fields"]["timezone"].is_string(), "{}", refused.body);
+    assert!(engine.credentials().unwrap().is_none() && engine.signed_in().unwrap().is_none());
+
+    request.timezone = "Europe/London".into();
+    let made = engine.sign_up(&format!("{url}/"), &request, "Office PC").await.unwrap();
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert!(made.body.get("token").is_none(), "no token reaches the UI: {}", made.body);
+    let owner: SignedIn = serde_json::from_value(made.body).unwrap();
+    assert_eq!(
+        (owner.user.email.as_str(), owner.user.role, owner.tenant.name.as_str()),
+        (email.as_str(), Role::Owner, "Soho")
+    );
+    assert_eq!(engine.signed_in().unwrap(), Some(owner.clone()));
+    until("the new restaurant's computer syncs", Duration::from_secs(30), || {
+        engine.status().connection == ConnectionState::Online
+    })
+    .await;
+    let device = engine.credentials().unwrap().expect("paired by the sign-up");
+    let people = engine.call("GET", "users", None).await.unwrap();
+    assert_eq!(people.status, 200);
+    assert_eq!(people.body.as_array().map(Vec::len), Some(1), "the owner alone: {}", people.body);
+    let devices = engine.call("GET", "devices", None).await.unwrap();
+    assert!(devices.body.as_array().unwrap().iter().any(|d| d["id"] == device.device.id.to_string()));
+
+    // The same e-mail cannot set up a second restaurant by accident: refused, and the session stays.
+    let again = engine.sign_up(&url, &request, "Office PC").await.unwrap();
+    assert!(!(200..300).contains(&again.status), "{}", again.body);
+    assert_eq!(engine.signed_in().unwrap().map(|s| s.tenant.id), Some(owner.tenant.id));
     engine.shutdown().await;
 }

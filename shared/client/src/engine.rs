@@ -11,6 +11,7 @@ use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::{
     CreatePairingCodeRequest, ErrorBody, LoginRequest, PairRequest, PairResponse, PairingCodeResponse, SessionResponse,
+    SignupRequest,
 };
 use ordera_protocol::device::{ApiReply, SignedIn};
 use ordera_protocol::orders::{
@@ -223,6 +224,30 @@ impl Engine {
         let login = LoginRequest { email: email.trim().to_owned(), password: password.to_owned() };
         let response = self.shared.http.post(format!("{server_url}/api/v1/login")).json(&login).send().await?;
         let session: SessionResponse = read_json(response).await?;
+        self.keep_session(server_url, session, device_name).await
+    }
+
+    /// Sets up a new restaurant and its owner at `server_url` (`POST /signup`), then keeps the owner's
+    /// session and pairs this computer as [`Engine::sign_in`] does. The server's answer comes back whole
+    /// for the UI to show a refused field beside it; on success its body is the [`SignedIn`] owner rather
+    /// than the session, so no token reaches the UI. Only an unreachable server is an error.
+    pub async fn sign_up(&self, server_url: &str, request: &SignupRequest, device_name: &str) -> Result<ApiReply> {
+        let server_url = server_address(server_url)?;
+        let response = self.shared.http.post(format!("{server_url}/api/v1/signup")).json(request).send().await?;
+        let answer = reply(response).await?;
+        if !answer.is_success() {
+            return Ok(answer);
+        }
+        let session: SessionResponse = serde_json::from_value(answer.body)
+            .map_err(|e| Error::Server(format!("an unreadable sign-up answer: {e}")))?;
+        let signed_in = self.keep_session(server_url, session, device_name).await?;
+        let body = serde_json::to_value(&signed_in).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok(ApiReply { status: answer.status, body })
+    }
+
+    /// Keeps a person's `session` as this device's, pairing the computer with their restaurant first
+    /// unless it already is paired with it.
+    async fn keep_session(&self, server_url: String, session: SessionResponse, device_name: &str) -> Result<SignedIn> {
         let paired_here = self.credentials()?.is_some_and(|c| c.server_url == server_url)
             && self.shared.cache().tenant()?.is_some_and(|t| t.id == session.tenant.id);
         if !paired_here {
@@ -283,6 +308,22 @@ impl Engine {
             request = request.json(body);
         }
         reply(request.send().await?).await
+    }
+
+    /// Reads a file the API serves (`path` below `/api/v1/`, e.g. the CSV export) as [`Engine::call`]'s
+    /// caller: its bytes, or the server's answer whole when it refuses. Only an unreachable server is an
+    /// error.
+    pub async fn download(&self, path: &str) -> Result<std::result::Result<Vec<u8>, ApiReply>> {
+        let response = self
+            .as_caller(reqwest::Method::GET, path)?
+            // A long export is larger than a JSON answer.
+            .timeout(self.shared.config.request_timeout.max(UPLOAD_TIMEOUT))
+            .send()
+            .await?;
+        if response.status().is_success() {
+            return Ok(Ok(response.bytes().await?.to_vec()));
+        }
+        Ok(Err(reply(response).await?))
     }
 
     /// Uploads a product's photo for the UI (`PUT products/{id}/image`): the file's own bytes with its

@@ -61,6 +61,13 @@ impl Role {
     pub fn can_manage(self) -> bool {
         matches!(self, Role::Owner | Role::Manager)
     }
+
+    /// Whether someone of this role may give `role` to a person, or change a person who has it: only an
+    /// owner makes or changes owners; a manager manages managers and staff. The server enforces it and
+    /// the admin app offers only what it allows.
+    pub fn may_grant(self, role: Role) -> bool {
+        self == Role::Owner || role != Role::Owner
+    }
 }
 
 wire_enum!(
@@ -148,5 +155,16 @@ mod tests {
         assert!("manager".parse::<Role>().unwrap().can_manage());
         assert!(!Role::Staff.can_manage());
         assert!("chef".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_an_owner_makes_or_changes_owners() {
+        assert!(Role::Owner.may_grant(Role::Owner));
+        assert!(Role::Owner.may_grant(Role::Staff));
+        assert!(!Role::Manager.may_grant(Role::Owner));
+        assert!(Role::Manager.may_grant(Role::Manager));
+        assert!(Role::Manager.may_grant(Role::Staff));
+        let granted_by_manager: Vec<Role> = Role::ALL.iter().copied().filter(|r| Role::Manager.may_grant(*r)).collect();
+        assert_eq!(granted_by_manager, [Role::Manager, Role::Staff]);
     }
 }

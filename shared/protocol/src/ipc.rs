@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::Device;
+use crate::api::{Device, SignupRequest};
 use crate::device::{ApiReply, Menu, OutboxEntry, SignedIn, SyncStatus};
 use crate::orders::{Order, OrderLineRequest, RefusedOrder, StatusAction};
 use crate::{DeviceKind, OrderType};
@@ -89,6 +89,10 @@ commands! {
     MarkItems = "mark_items": MarkItemsArgs => OutboxEntry;
     /// Signs a person in (admin app); the device pairs with their restaurant if it is not yet.
     SignIn = "sign_in": SignInArgs => SignedIn;
+    /// Sets up a new restaurant (a branch) at the server with its owner, then signs the owner in as
+    /// `sign_in` does. The server's answer whole, like `api`'s, so a refused field is shown beside it;
+    /// on success the engine keeps the session and the body is the [`SignedIn`] owner.
+    SignUp = "sign_up": SignUpArgs => ApiReply;
     /// Signs the person out; a pairing their sign-in made is revoked and forgotten.
     SignOut = "sign_out": NoArgs => ();
     /// A call to the server's API as the signed-in person (or this device): the answer, whatever its
@@ -98,6 +102,11 @@ commands! {
     /// bytes and type): the server's answer whole, like `api`'s, so a refused file (413, 415, 422) is
     /// explained in the server's words. Only an unreachable server is an error.
     UploadImage = "upload_image": UploadImageArgs => ApiReply;
+    /// Saves the orders the history's filters select as CSV (the server's `orders/export.csv`, read as
+    /// the signed-in person) to a file the person picks in the system's save dialog. The server's answer
+    /// whole when it refuses (a 403 or 422 explained in its words, and no dialog); on success the body is
+    /// a [`SavedExport`].
+    ExportOrders = "export_orders": ExportOrdersArgs => ApiReply;
     /// A kitchen screen's own settings (role, stations, sound), kept on the device.
     GetScreenSettings = "screen_settings": NoArgs => ScreenSettings;
     SaveScreenSettings = "save_screen_settings": ScreenSettings => ScreenSettings;
@@ -174,6 +183,31 @@ impl std::fmt::Debug for SignInArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignInArgs").field("server_url", &self.server_url).field("email", &self.email).finish()
     }
+}
+
+/// Which orders to export, and the file name the save dialog suggests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportOrdersArgs {
+    /// The history's filters as the API's query string: `from=2026-12-01&to=2026-12-07&status=completed`.
+    pub query: String,
+    /// "orders-2026-12-01-to-2026-12-07.csv".
+    pub file_name: String,
+}
+
+/// Where an export was saved: `None` when the person closed the dialog without saving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedExport {
+    pub path: Option<String>,
+    /// The file's size.
+    pub bytes: u64,
+}
+
+/// A new restaurant and its owner, for the server at `server_url`. Its `Debug` leaves the password out
+/// (the request's own does).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignUpArgs {
+    pub server_url: String,
+    pub request: SignupRequest,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -115,6 +115,12 @@ pub async fn sign_in(shell: State<'_>, args: <ipc::SignIn as Command>::Args) -> 
     Ok(shell.engine.sign_in(&args.server_url, &args.email, &args.password, &name).await?)
 }
 
+named!(ipc::SignUp, sign_up);
+#[tauri::command]
+pub async fn sign_up(shell: State<'_>, args: <ipc::SignUp as Command>::Args) -> Reply<ipc::SignUp> {
+    Ok(shell.engine.sign_up(&args.server_url, &args.request, &device_name()).await?)
+}
+
 named!(ipc::SignOut, sign_out);
 #[tauri::command]
 pub async fn sign_out(shell: State<'_>, args: <ipc::SignOut as Command>::Args) -> Reply<ipc::SignOut> {
@@ -134,6 +140,40 @@ named!(ipc::UploadImage, upload_image);
 pub async fn upload_image(shell: State<'_>, args: <ipc::UploadImage as Command>::Args) -> Reply<ipc::UploadImage> {
     let bytes = args.bytes().ok_or_else(|| IpcError::new("invalid", "the picture did not reach the app whole"))?;
     Ok(shell.engine.upload_image(args.product_id, &args.content_type, bytes).await?)
+}
+
+named!(ipc::ExportOrders, export_orders);
+#[tauri::command]
+pub async fn export_orders(
+    app: tauri::AppHandle,
+    shell: State<'_>,
+    args: <ipc::ExportOrders as Command>::Args,
+) -> Reply<ipc::ExportOrders> {
+    use tauri_plugin_dialog::DialogExt;
+    // The server is asked first, so that a refusal is explained without a dialog opening for nothing.
+    let bytes = match shell.engine.download(&format!("orders/export.csv?{}", args.query)).await? {
+        Ok(bytes) => bytes,
+        Err(refused) => return Ok(refused),
+    };
+    let (chosen, picked) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_file_name(&args.file_name).add_filter("CSV", &["csv"]).save_file(move |path| {
+        let _ = chosen.send(path);
+    });
+    let path = match picked.await.ok().flatten() {
+        None => None,
+        Some(path) => {
+            let path = path
+                .into_path()
+                .map_err(|e| IpcError::new("invalid", format!("that place cannot be saved to: {e}")))?;
+            std::fs::write(&path, &bytes).map_err(|e| {
+                IpcError::new("storage", format!("the file could not be saved at {}: {e}", path.display()))
+            })?;
+            Some(path.display().to_string())
+        }
+    };
+    let saved = ipc::SavedExport { path, bytes: bytes.len() as u64 };
+    let body = serde_json::to_value(saved).map_err(|e| IpcError::new("ipc", e.to_string()))?;
+    Ok(ordera_protocol::device::ApiReply { status: 200, body })
 }
 
 /// The name a signed-in back-office computer is listed under in the device list: the computer's own name

@@ -93,7 +93,12 @@ where
 {
     // Panics and engine errors go to Sentry when SENTRY_DSN is set (tagged with the kind and version).
     let _telemetry = ordera_client::telemetry::init(kind, version);
-    tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    if kind == DeviceKind::Admin {
+        // The back office saves exports where the person picks; the kiosk and kitchen screens save nothing.
+        builder = builder.plugin(tauri_plugin_dialog::init());
+    }
+    builder
         .setup(move |app| {
             let dir = data_dir(app, kind);
             // The engine's tasks run on Tauri's Tokio runtime.

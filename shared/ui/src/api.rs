@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use ordera_protocol::api::ErrorBody;
-use ordera_protocol::device::{ApiReply, IpcError};
-use ordera_protocol::ipc::{self, ApiArgs, UploadImageArgs};
+use ordera_protocol::device::{ApiReply, IpcError, SignedIn};
+use ordera_protocol::ipc::{self, ApiArgs, ExportOrdersArgs, SavedExport, SignUpArgs, UploadImageArgs};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
@@ -64,6 +64,18 @@ pub async fn upload_image<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, ApiFailure> {
     read(invoke::<ipc::UploadImage>(&UploadImageArgs::new(product_id, content_type, bytes)).await)
+}
+
+/// Sets up a new restaurant with its owner at the server `args` names, and signs the owner in: the
+/// owner, or the server's refusal with its fields.
+pub async fn sign_up(args: &SignUpArgs) -> Result<SignedIn, ApiFailure> {
+    read(invoke::<ipc::SignUp>(args).await)
+}
+
+/// Saves the orders `args.query` selects as CSV where the person picks in the save dialog: where it went
+/// (nowhere when they closed the dialog), or the server's refusal.
+pub async fn export_orders(args: &ExportOrdersArgs) -> Result<SavedExport, ApiFailure> {
+    read(invoke::<ipc::ExportOrders>(args).await)
 }
 
 /// A reply from the shell as `T`, or why it is not one.

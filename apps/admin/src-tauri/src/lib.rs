@@ -21,9 +21,11 @@ pub fn run() {
             resolve_refusal,
             set_status,
             sign_in,
+            sign_up,
             sign_out,
             api,
-            upload_image
+            upload_image,
+            export_orders
         ],
     );
 }

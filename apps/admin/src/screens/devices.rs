@@ -13,7 +13,7 @@ use uuid::Uuid;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::ScreenProps;
+use super::{read_into, Read, ScreenProps};
 use crate::state::{countdown, device_progress, device_standing, kind_label};
 
 /// How often the list is read again while the page is open.
@@ -23,15 +23,9 @@ fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
-/// Reads the device list into `list`, keeping the last good one when a read fails.
-fn load(list: UseStateHandle<Option<Result<Vec<Device>, ApiFailure>>>) {
-    spawn_local(async move {
-        let read = api::get::<Vec<Device>>("devices").await;
-        match (&read, (*list).as_ref()) {
-            (Err(_), Some(Ok(_))) => {}
-            _ => list.set(Some(read)),
-        }
-    });
+/// Reads the device list into `list`.
+fn load(list: Read<Vec<Device>>) {
+    read_into("devices", list);
 }
 
 #[function_component(Devices)]

@@ -1,5 +1,5 @@
-//! The admin app's screens, one a file: sign in, pair, and the board's tabs: the dashboard, needs
-//! attention, orders, the menu (a folder of its own), devices and settings. Each draws the store and
+//! The admin app's screens, one a file: sign in, sign up, pair, and the board's tabs: the dashboard, needs
+//! attention, orders, the menu (a folder of its own), staff, devices and settings. Each draws the store and
 //! dispatches actions; the shell is the hooks' business.
 
 mod attention;
@@ -10,6 +10,8 @@ mod orders;
 mod pair;
 mod settings;
 mod sign_in;
+mod sign_up;
+mod staff;
 
 pub use attention::Attention;
 pub use dashboard::Dashboard;
@@ -19,8 +21,13 @@ pub use orders::Orders;
 pub use pair::Pair;
 pub use settings::Settings;
 pub use sign_in::SignIn;
+pub use sign_up::SignUp;
+pub use staff::Staff;
 
 use chrono::{DateTime, Utc};
+use ordera_ui::api::{self, ApiFailure};
+use serde::de::DeserializeOwned;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::state::State;
@@ -49,4 +56,19 @@ fn not_in_step(state: &State, id: &'static str) -> Html {
             }
         </div>
     }
+}
+
+/// What a page holds of a list it reads from the server: nothing yet, the answer, or why there is none.
+type Read<T> = UseStateHandle<Option<Result<T, ApiFailure>>>;
+
+/// Reads `path` into `list`, keeping the last good answer when a read fails: a list read again every few
+/// seconds does not blank on one dropped call.
+fn read_into<T: DeserializeOwned + 'static>(path: &'static str, list: Read<T>) {
+    spawn_local(async move {
+        let read = api::get::<T>(path).await;
+        match (&read, (*list).as_ref()) {
+            (Err(_), Some(Ok(_))) => {}
+            _ => list.set(Some(read)),
+        }
+    });
 }

@@ -5,6 +5,7 @@
 //! stop, cancelling it with a reason (asked once).
 
 use chrono::NaiveDate;
+use ordera_protocol::ipc::{ExportOrdersArgs, SavedExport};
 use ordera_protocol::orders::{Order, OrderPage, OrderQuery, StatusAction, StatusChangeRequest};
 use ordera_protocol::{OrderStatus, OrderType};
 use ordera_ui::api::{self, ApiFailure};
@@ -15,7 +16,8 @@ use yew::prelude::*;
 
 use super::{clock, not_in_step, ScreenProps};
 use crate::state::{
-    has_next_page, history_path, may_cancel, order_type_label, page_words, status_label, timeline, State,
+    capitalise, export_file_name, export_query, has_next_page, history_path, may_cancel, order_type_label, page_words,
+    status_label, timeline, State,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +280,7 @@ fn history_list(
                         oninput={search_box.input} />
                 </label>
                 <button type="submit" class="btn btn-primary" id="history-go">{ "Search" }</button>
+                <ExportButton query={(**query).clone()} />
             </form>
             if let Some(failure) = failure.as_ref().filter(|f| !f.offline()) {
                 <p class="field-error" role="alert" id="history-error">
@@ -285,6 +288,54 @@ fn history_list(
                 </p>
             }
             { results }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ExportProps {
+    query: OrderQuery,
+}
+
+/// "Export CSV": the orders the filters select (every page), saved where the person picks in the system's
+/// save dialog; says where the file went, or the server's refusal.
+#[function_component(ExportButton)]
+fn export_button(ExportProps { query }: &ExportProps) -> Html {
+    let outcome = use_state(|| None::<Result<SavedExport, ApiFailure>>);
+    let busy = use_state(|| false);
+    let onclick = {
+        let (outcome, busy) = (outcome.clone(), busy.clone());
+        let args = ExportOrdersArgs { query: export_query(query), file_name: export_file_name(query) };
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (outcome, busy, args) = (outcome.clone(), busy.clone(), args.clone());
+            spawn_local(async move {
+                outcome.set(Some(api::export_orders(&args).await));
+                busy.set(false);
+            });
+        })
+    };
+    let said = match (*outcome).as_ref() {
+        None => html! {},
+        Some(Ok(SavedExport { path: Some(path), .. })) => {
+            html! { <p class="notice export-said" role="status" id="export-saved">{ format!("Saved to {path}") }</p> }
+        }
+        Some(Ok(SavedExport { path: None, .. })) => {
+            html! { <p class="hint export-said" role="status" id="export-cancelled">{ "Not saved: the dialog was closed." }</p> }
+        }
+        Some(Err(error)) => {
+            html! { <p class="error export-said" role="alert" id="export-error">{ capitalise(&error.sentence()) }</p> }
+        }
+    };
+    html! {
+        <>
+            <button type="button" class="btn btn-secondary" id="export-csv" {onclick} disabled={*busy}>
+                { if *busy { "Exporting…" } else { "Export CSV" } }
+            </button>
+            { said }
         </>
     }
 }

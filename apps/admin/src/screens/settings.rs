@@ -1,5 +1,6 @@
-//! The restaurant's settings: its name, time zone and the kitchen's ticket timers. Saved through the API
-//! (they reach every device live); what the server refuses is shown beside its field, and nothing is saved.
+//! The restaurant's settings: its name, time zone, when its business day starts and the kitchen's ticket
+//! timers. Saved through the API (they reach every device live); what the server refuses is shown beside
+//! its field, and nothing is saved.
 
 use ordera_protocol::api::{MeResponse, Tenant};
 use ordera_ui::api::{self, ApiFailure};
@@ -17,6 +18,7 @@ struct Draft {
     timezone: String,
     warn: String,
     late: String,
+    day_start: String,
 }
 
 impl Draft {
@@ -26,6 +28,7 @@ impl Draft {
             timezone: tenant.timezone.clone(),
             warn: tenant.kitchen_warn_minutes.to_string(),
             late: tenant.kitchen_late_minutes.to_string(),
+            day_start: day_start(tenant),
         }
     }
 
@@ -46,8 +49,16 @@ impl Draft {
         if self.late.trim() != saved.kitchen_late_minutes.to_string() {
             changes.insert("kitchen_late_minutes".into(), number(&self.late));
         }
+        if self.day_start.trim() != day_start(saved) {
+            changes.insert("business_day_start".into(), json!(self.day_start.trim()));
+        }
         changes
     }
+}
+
+/// "04:00": the business day's start as the API reads and writes it.
+fn day_start(tenant: &Tenant) -> String {
+    tenant.business_day_start.format("%H:%M").to_string()
 }
 
 #[function_component(Settings)]
@@ -147,6 +158,7 @@ pub fn settings(ScreenProps { state }: &ScreenProps) -> Html {
             <form class="form settings-form" onsubmit={save}>
                 { field("name", "Restaurant name", "", &draft.name, input(|d| &mut d.name)) }
                 { field("timezone", "Time zone", "As the tz database names it, e.g. Europe/London: ticket numbers and reports follow the local day.", &draft.timezone, input(|d| &mut d.timezone)) }
+                { field("business_day_start", "Business day starts at", "Local time, 00:00 to 11:59 (e.g. 04:00 for a bar open past midnight): ticket numbers restart then, and the dashboard, history, reports and export count each day from it.", &draft.day_start, input(|d| &mut d.day_start)) }
                 { field("kitchen_warn_minutes", "Kitchen: ticket shows as a warning after (minutes)", "", &draft.warn, input(|d| &mut d.warn)) }
                 { field("kitchen_late_minutes", "Kitchen: ticket shows as late after (minutes)", "Must be more than the warning.", &draft.late, input(|d| &mut d.late)) }
                 if let Some(error) = general { <p class="error" role="alert" id="settings-save-error">{ error }</p> }

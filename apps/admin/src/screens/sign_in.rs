@@ -1,6 +1,6 @@
 //! Signing in: a person's e-mail and password at the restaurant's server. The engine pairs the computer
 //! with their restaurant on the way, so the board and its offline cache follow. A shared back-office
-//! computer can be paired with a code instead, as before.
+//! computer can be paired with a code instead, as before; a new restaurant is set up from here too.
 
 use ordera_protocol::ipc::{self, SignInArgs};
 use ordera_ui::{act, invoke, Button};
@@ -77,9 +77,14 @@ pub fn sign_in(ScreenProps { state }: &ScreenProps) -> Html {
                     { if *busy { "Signing in…" } else { "Sign in" } }
                 </button>
             </form>
-            <Button id="use-pairing-code" kind={ordera_ui::ButtonKind::Secondary} onclick={act(state, |()| Action::UsePairing)}>
-                { "A shared back-office computer? Pair it with a code" }
-            </Button>
+            <div class="other-ways">
+                <Button id="use-sign-up" kind={ordera_ui::ButtonKind::Secondary} onclick={act(state, |()| Action::UseSignUp)}>
+                    { "New restaurant or branch? Set it up" }
+                </Button>
+                <Button id="use-pairing-code" kind={ordera_ui::ButtonKind::Secondary} onclick={act(state, |()| Action::UsePairing)}>
+                    { "A shared back-office computer? Pair it with a code" }
+                </Button>
+            </div>
         </main>
     }
 }

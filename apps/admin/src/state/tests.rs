@@ -3,16 +3,17 @@
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use ordera_protocol::api::User;
 use ordera_protocol::device::{ConnectionState, IpcError, SignedIn, SyncStatus};
 use ordera_protocol::ipc::StartInfo;
 use ordera_protocol::orders::{Order, RefusedOrder};
-use ordera_protocol::{DeviceKind, Money, OrderStatus, OrderType};
+use ordera_protocol::{DeviceKind, Money, OrderStatus, OrderType, Role};
 use uuid::Uuid;
 use yew::Reducible;
 
 use super::{
-    capitalise, countdown, device_progress, device_standing, order_type_label, settle_failure, status_label, Action,
-    Screen, State, Tab,
+    capitalise, countdown, device_progress, device_standing, order_type_label, role_choices, role_label,
+    settle_failure, staff_in_order, staff_lock, status_label, Action, Screen, State, Tab,
 };
 
 fn start(paired: bool) -> StartInfo {
@@ -222,7 +223,10 @@ fn signed_in(role: &str) -> SignedIn {
 fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() {
     let state = run(Rc::default(), [Action::Started(start(false)), Action::SignedIn(Box::new(signed_in("manager")))]);
     assert_eq!((state.screen, state.tab), (Screen::Board, Tab::Dashboard), "a manager's day starts with the figures");
-    assert_eq!(state.tabs(), [Tab::Dashboard, Tab::Attention, Tab::Orders, Tab::Menu, Tab::Devices, Tab::Settings]);
+    assert_eq!(
+        state.tabs(),
+        [Tab::Dashboard, Tab::Attention, Tab::Orders, Tab::Menu, Tab::Staff, Tab::Devices, Tab::Settings]
+    );
     assert_eq!(state.restaurant_name().as_deref(), Some("Soho"), "the top bar names the restaurant at once");
     assert_eq!(run(state, [Action::Tab(Tab::Settings)]).tab, Tab::Settings);
 
@@ -230,7 +234,8 @@ fn a_manager_who_signs_in_sees_devices_and_settings_and_staff_only_the_orders() 
     assert_eq!((staff.tab, staff.tabs()), (Tab::Attention, vec![Tab::Attention, Tab::Orders]));
     assert_eq!(run(staff.clone(), [Action::Tab(Tab::Dashboard)]).tab, Tab::Attention, "nor the dashboard");
     assert_eq!(run(staff.clone(), [Action::Tab(Tab::Devices)]).tab, Tab::Attention, "staff cannot open devices");
-    assert_eq!(run(staff, [Action::Tab(Tab::Menu)]).tab, Tab::Attention, "staff cannot edit the menu");
+    assert_eq!(run(staff.clone(), [Action::Tab(Tab::Menu)]).tab, Tab::Attention, "staff cannot edit the menu");
+    assert_eq!(run(staff, [Action::Tab(Tab::Staff)]).tab, Tab::Attention, "nor manage people");
     // A computer paired with a code acts as no person: orders only.
     assert_eq!(board().tabs(), [Tab::Attention, Tab::Orders]);
 }
@@ -418,6 +423,15 @@ fn a_history_search_is_one_request_with_only_the_filters_set() {
         "orders?from=2026-12-01&to=2026-12-01&status=cancelled&type=takeaway&q=fish+%26+chips&page=2"
     );
     assert_eq!(super::history_path(&OrderQuery::default()), "orders?");
+    // The export takes the same filters, every page.
+    assert_eq!(
+        super::export_query(&query),
+        "from=2026-12-01&to=2026-12-01&status=cancelled&type=takeaway&q=fish+%26+chips"
+    );
+    assert_eq!(super::export_file_name(&query), "orders-2026-12-01.csv");
+    let week = OrderQuery { from: NaiveDate::from_ymd_opt(2026, 11, 25), ..query };
+    assert_eq!(super::export_file_name(&week), "orders-2026-11-25-to-2026-12-01.csv");
+    assert_eq!(super::export_file_name(&OrderQuery::default()), "orders.csv");
 }
 
 #[test]
@@ -463,4 +477,62 @@ fn an_orders_timeline_names_who_moved_it_and_it_may_be_cancelled_only_before_rea
         [("Placed", at(12, 0)), ("Started", at(12, 3))]
     );
     assert!(super::may_cancel(&old) && super::may_cancel(&order(9, at(12, 0))));
+}
+
+fn person(n: u128, name: &str, role: Role, active: bool) -> User {
+    User {
+        id: Uuid::from_u128(n),
+        email: format!("{}@example.com", name.to_lowercase()),
+        name: name.into(),
+        role,
+        active,
+        created_at: Utc::now(),
+    }
+}
+
+#[test]
+fn the_staff_list_offers_a_manager_only_what_the_server_allows() {
+    let owner = person(1, "Olive", Role::Owner, true);
+    let manager = person(2, "Max", Role::Manager, true);
+    let cook = person(3, "Carl", Role::Staff, true);
+    assert_eq!(role_choices(Role::Owner), [Role::Owner, Role::Manager, Role::Staff]);
+    assert_eq!(role_choices(Role::Manager), [Role::Manager, Role::Staff], "a manager cannot make owners");
+
+    assert_eq!(staff_lock(&manager, &cook), None);
+    assert_eq!(staff_lock(&manager, &person(4, "Mia", Role::Manager, true)), None, "managers manage managers");
+    assert_eq!(staff_lock(&manager, &owner), Some("Only an owner can change an owner"));
+    assert_eq!(staff_lock(&owner, &person(5, "Otto", Role::Owner, true)), None, "an owner changes other owners");
+    assert!(
+        staff_lock(&owner, &owner).is_some_and(|why| why.starts_with("Your own")),
+        "nobody demotes or deactivates themselves"
+    );
+    assert_eq!(role_label(Role::Manager), "Manager");
+}
+
+#[test]
+fn the_staff_list_reads_people_who_can_sign_in_first_by_role_then_name() {
+    let people = [
+        person(1, "zoe", Role::Staff, true),
+        person(2, "Adam", Role::Staff, false),
+        person(3, "Bea", Role::Manager, true),
+        person(4, "Olive", Role::Owner, true),
+        person(5, "anna", Role::Staff, true),
+    ];
+    let names: Vec<String> = staff_in_order(&people).into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["Olive", "Bea", "anna", "zoe", "Adam"]);
+}
+
+#[test]
+fn a_new_restaurant_is_set_up_from_the_sign_in_screen_and_its_owner_lands_on_the_dashboard() {
+    let state = run(Rc::default(), [Action::Started(start(false)), Action::SignInFailed("wrong password".into())]);
+    let state = run(state, [Action::UseSignUp]);
+    assert_eq!(
+        (state.screen, state.error.as_deref()),
+        (Screen::SignUp, None),
+        "the sign-in's error is not carried over"
+    );
+    assert_eq!(run(state.clone(), [Action::UseSignIn]).screen, Screen::SignIn, "and back");
+    let owner = run(state, [Action::SignedIn(Box::new(signed_in("owner")))]);
+    assert_eq!((owner.screen, owner.tab), (Screen::Board, Tab::Dashboard));
+    assert!(owner.tabs().contains(&Tab::Staff));
 }
