@@ -414,6 +414,17 @@ fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A connected device reports its log position with its pings, every few seconds, so in service a healthy
+/// screen is always a few changes behind the head; only more than this many is a screen that stopped
+/// applying changes.
+pub const FELL_BEHIND_AFTER: i64 = 20;
+
+/// Whether the dashboard should point a manager at `device` at `now`: it is not connected, or it is
+/// connected but no longer keeping up.
+pub fn device_needs_a_look(device: &Device, now: DateTime<Utc>) -> bool {
+    device_standing(device, now).1 != "badge-ok" || device.behind.unwrap_or(0) > FELL_BEHIND_AFTER
+}
+
 /// How a device stands at `now`, in words and its badge's class.
 pub fn device_standing(device: &Device, now: DateTime<Utc>) -> (String, &'static str) {
     if device.revoked_at.is_some() {

@@ -16,7 +16,10 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{clock, not_in_step, ScreenProps};
-use crate::state::{device_progress, device_standing, duration_words, kind_label, Action, Dashboard as Figures, Tab};
+use crate::state::{
+    device_needs_a_look, device_progress, device_standing, duration_words, kind_label, Action, Dashboard as Figures,
+    Tab,
+};
 
 /// How often the device list is read again while the dashboard is open.
 const DEVICES_EVERY_SECONDS: u32 = 10;
@@ -233,7 +236,7 @@ fn devices_card(
                     let (words, class) = device_standing(d, now);
                     (*d, words, class)
                 })
-                .filter(|(d, _, class)| *class != "badge-ok" || d.behind.unwrap_or(0) > 0)
+                .filter(|(d, _, _)| device_needs_a_look(d, now))
                 .collect();
             if troubled.is_empty() {
                 html! { <p class="muted" id="devices-fine">{ format!("All {} devices connected and up to date.", active.len()) }</p> }

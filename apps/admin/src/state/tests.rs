@@ -12,8 +12,8 @@ use uuid::Uuid;
 use yew::Reducible;
 
 use super::{
-    capitalise, countdown, device_progress, device_standing, order_type_label, role_choices, role_label,
-    settle_failure, staff_in_order, staff_lock, status_label, Action, Screen, State, Tab,
+    capitalise, countdown, device_needs_a_look, device_progress, device_standing, order_type_label, role_choices,
+    role_label, settle_failure, staff_in_order, staff_lock, status_label, Action, Screen, State, Tab,
 };
 
 fn start(paired: bool) -> StartInfo {
@@ -319,6 +319,11 @@ fn the_device_list_says_how_each_device_stands_in_words() {
     assert_eq!(device_progress(&device(Some(1), Some(1), None)), "1 change behind");
     assert_eq!(device_progress(&device(Some(1), Some(12), Some(3))), "12 changes behind · 3 waiting to send");
     assert_eq!(device_progress(&device(None, None, None)), "No report yet");
+
+    // The dashboard points at a device that stopped or stopped keeping up, not at one a few pings behind.
+    assert!(!device_needs_a_look(&device(Some(1), Some(5), None), now), "a few changes behind is in step");
+    assert!(device_needs_a_look(&device(Some(1), Some(super::FELL_BEHIND_AFTER + 1), None), now));
+    assert!(device_needs_a_look(&device(Some(30), Some(0), None), now), "not connected");
 }
 
 #[test]
