@@ -3,7 +3,8 @@
 //! its menu there (a category, and a dish with its picture chosen through the file input), and pairs a
 //! kiosk and a kitchen screen with the codes the admin app shows; a customer orders at the kiosk; the cook
 //! works the ticket on the kitchen screen; the manager's dashboard follows it live and agrees with the
-//! server's reports. Each app runs on a display of its own; screenshots land in
+//! server's reports; none of the three webviews runs text as code (their content security policy). Each
+//! app runs on a display of its own; screenshots land in
 //! `<target>/tmp/screenshots/walkthrough/`.
 //!
 //! Run by `cargo xtask test` after it has built the apps (`--features ui`).
@@ -50,6 +51,17 @@ async fn attribute_until(app: &AppSession, css: &str, name: &str, value: &str) {
         assert!(start.elapsed() < Duration::from_secs(30), "{css} never had {name}={value}; it has {shown:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Whether text that reached the page can run as code there: as an inline script added to the page, or
+/// through `eval`. Each app's content security policy forbids both, so text from the server (a dish's name,
+/// a customer's note) can never become code in a webview.
+async fn runs_text_as_code(app: &AppSession) -> bool {
+    let script = "const s = document.createElement('script'); s.textContent = 'window.__injected = true;'; \
+        document.body.appendChild(s); let evaluated = false; \
+        try { evaluated = eval('1 + 1') === 2; } catch (e) {} \
+        return window.__injected === true || evaluated;";
+    app.script(script).await == json!(true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,6 +177,10 @@ async fn a_restaurant_is_set_up_and_run_entirely_in_the_three_apps() {
     assert_eq!(orders["orders"][0]["status"], "completed");
     admin.text_until("#dashboard-devices", "every device in step", |t| t.contains("All 3 devices connected")).await;
     admin.screenshot(&shots, "5-dashboard").await;
+
+    for (name, app) in [("admin", &admin), ("kiosk", &kiosk), ("kitchen", &kds)] {
+        assert!(!runs_text_as_code(app).await, "the {name} app's webview runs text as code");
+    }
 
     kiosk.quit().await;
     kds.quit().await;
