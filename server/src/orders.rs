@@ -79,6 +79,31 @@ pub async fn place(state: &AppState, auth: &Auth, request: &PlaceOrderRequest) -
     Ok(result)
 }
 
+/// How much faster than the server's a device's clock may run before its commands look younger than they
+/// are (see [`forgotten`]).
+const CLOCK_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+
+/// A command's record is kept as long as the log (`--event-retention-days`) and pruned with it. A command
+/// made longer ago than that may have been applied and its record forgotten: applying it again could, say,
+/// reopen an order served days ago. Its id is a UUIDv7 (every Ordera client makes them so), which says when
+/// it was made, so such a command is refused with the reason and its device drops it from its outbox. An
+/// id of another version is taken as it comes.
+fn forgotten(state: &AppState, command_id: Uuid) -> Option<CommandResult> {
+    let (seconds, nanos) = command_id.get_timestamp()?.to_unix();
+    let made = chrono::DateTime::from_timestamp(i64::try_from(seconds).ok()?, nanos)?;
+    let remembered = chrono::Duration::days(state.config.event_retention_days.max(1)) - CLOCK_MARGIN;
+    (crate::store::now() - made > remembered).then(|| {
+        CommandResult::rejected(
+            format!(
+                "this change was made too long ago ({}) for the server to know whether it was already applied; \
+                 look at the order and make the change again if it still applies",
+                made.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None,
+        )
+    })
+}
+
 /// Changes an order's status for a kitchen screen, an admin device or a signed-in user; kiosks cannot.
 pub async fn set_status(
     state: &AppState,
@@ -90,6 +115,9 @@ pub async fn set_status(
         return Err(ApiError::Forbidden("kiosks cannot change an order's status"));
     }
     let reason = request.validate()?;
+    if let Some(refused) = forgotten(state, request.command_id) {
+        return Ok(refused);
+    }
     state.store.change_status(auth.tenant_id, order_id, request.command_id, request.action, reason, actor(auth)).await
 }
 
@@ -104,6 +132,9 @@ pub async fn mark_done(
         return Err(ApiError::Forbidden("kiosks cannot mark an order's items"));
     }
     let items = request.validate()?;
+    if let Some(refused) = forgotten(state, request.command_id) {
+        return Ok(refused);
+    }
     state.store.mark_items(auth.tenant_id, order_id, request.command_id, &items, request.done, actor(auth)).await
 }
 

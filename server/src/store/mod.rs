@@ -164,7 +164,8 @@ pub trait Store: Send + Sync + 'static {
     /// The oldest sequence number still in the log, if any.
     async fn oldest_seq(&self, tenant_id: Uuid) -> ApiResult<Option<i64>>;
     async fn events_since(&self, tenant_id: Uuid, since: i64, limit: i64) -> ApiResult<Vec<LoggedEvent>>;
-    /// Drops log entries and recorded command results older than `before`, for every tenant.
+    /// Drops log entries and command records from before `before`, and sessions and pairing codes past their
+    /// expiry; returns how many rows went.
     async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64>;
 }
 

@@ -1699,8 +1699,18 @@ macro_rules! sql_store {
                     let events = sqlx::query("DELETE FROM events WHERE at < $1").bind(before).execute(&mut *tx).await?;
                     let commands =
                         sqlx::query("DELETE FROM commands WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
+                    // Past their expiry they open nothing: they only take room and say who signed in when.
+                    let sessions =
+                        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now()).execute(&mut *tx).await?;
+                    let codes = sqlx::query("DELETE FROM pairing_codes WHERE expires_at < $1")
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
-                    Ok(events.rows_affected() + commands.rows_affected())
+                    Ok(events.rows_affected()
+                        + commands.rows_affected()
+                        + sessions.rows_affected()
+                        + codes.rows_affected())
                     })
                     .await
                 }

@@ -174,4 +174,45 @@ both! {
         let second: SessionResponse = app.login(&soho.owner.email, PASSWORD).await;
         assert_ne!(second.token, soho.token);
     }
+
+    // Sessions and pairing codes past their expiry are pruned with the log; live ones are kept.
+    async fn expired_sessions_and_pairing_codes_are_pruned_and_live_ones_kept(app: TestApp) {
+        use ordera_server::store::{NewPairingCode, NewSession};
+        let soho = app.restaurant("Soho").await;
+        let gone = chrono::Utc::now() - chrono::Duration::hours(1);
+        app.store
+            .create_session(&NewSession {
+                token_hash: vec![1; 32],
+                tenant_id: soho.tenant.id,
+                user_id: soho.owner.id,
+                expires_at: gone,
+            })
+            .await
+            .unwrap();
+        app.store
+            .create_pairing_code(&NewPairingCode {
+                code_hash: vec![2; 32],
+                tenant_id: soho.tenant.id,
+                kind: ordera_protocol::DeviceKind::Kiosk,
+                name: "Old kiosk".into(),
+                created_by: soho.owner.id,
+                expires_at: gone,
+            })
+            .await
+            .unwrap();
+        let live_code: serde_json::Value = expect_json(
+            app.post("devices/pairing-codes", Some(&soho.token), &json!({"kind": "kds", "name": "Grill"})).await,
+            StatusCode::CREATED,
+        )
+        .await;
+
+        // Nothing in the log is old enough: what goes is the expired session and the expired code.
+        let long_ago = chrono::Utc::now() - chrono::Duration::days(7);
+        assert_eq!(app.store.prune(long_ago).await.unwrap(), 2);
+        assert_eq!(app.store.prune(long_ago).await.unwrap(), 0, "nothing left to prune");
+        let me: MeResponse = expect_json(app.get("me", &soho.token).await, StatusCode::OK).await;
+        assert_eq!(me.tenant.id, soho.tenant.id, "the live session still works");
+        let paired = app.post("devices/pair", None, &json!({"code": live_code["code"]})).await;
+        assert_eq!(paired.status(), StatusCode::CREATED, "the live code still pairs");
+    }
 }

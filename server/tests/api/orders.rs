@@ -413,4 +413,29 @@ both! {
         assert_eq!(heard, [false, true]);
         assert_eq!(events.iter().filter(|e| matches!(e.event, Event::OrderUpserted { .. })).count(), 0);
     }
+
+    // A command made longer ago than the server keeps command records cannot be told from a new one once
+    // its record is pruned, so it is refused rather than applied again (a replayed "recall" would reopen an
+    // order served days ago); one made a day ago, as after a day offline, still goes through.
+    async fn a_change_older_than_the_servers_memory_of_commands_is_refused_and_changes_nothing(app: TestApp) {
+        let k = kitchen(&app).await;
+        let order = app.place_order(&k.kiosk, &[(k.fries.id, 1)]).await;
+        let path = format!("orders/{}/status", order.id);
+        let made_ago = |days: i64| {
+            let at = chrono::Utc::now() - chrono::Duration::days(days);
+            let at = uuid::Timestamp::from_unix(uuid::NoContext, at.timestamp() as u64, at.timestamp_subsec_nanos());
+            Uuid::new_v7(at)
+        };
+        let old = json!({"command_id": made_ago(8), "action": "start"});
+        let refused = expect_error(app.post(&path, Some(&k.kds), &old).await, StatusCode::CONFLICT, "conflict").await;
+        assert!(refused.error.message.contains("too long ago"), "{refused:?}");
+        let unchanged: Order = expect_json(app.get(&format!("orders/{}", order.id), &k.kds).await, StatusCode::OK).await;
+        assert_eq!(unchanged.status, OrderStatus::Placed, "nothing was applied");
+        let marks = json!({"command_id": made_ago(8), "items": [0], "done": true});
+        expect_error(app.post(&format!("orders/{}/items", order.id), Some(&k.kds), &marks).await, StatusCode::CONFLICT, "conflict").await;
+
+        let yesterday = json!({"command_id": made_ago(1), "action": "start"});
+        let started: Order = expect_json(app.post(&path, Some(&k.kds), &yesterday).await, StatusCode::OK).await;
+        assert_eq!(started.status, OrderStatus::Preparing, "a day offline is well within the window");
+    }
 }
