@@ -515,7 +515,7 @@ impl Reducible for State {
             Action::PairFailed(message) => next.error = Some(message),
             Action::Menu(menu) => next.menu = Some(menu),
             Action::Status(status) => {
-                if status.connection == ConnectionState::Unpaired && next.screen == Screen::Board {
+                if status.pairing_refused() && next.screen == Screen::Board {
                     // Revoked: a person signs in again; a shared computer needs a new code.
                     next.screen = if next.signed_in.take().is_some() { Screen::SignIn } else { Screen::Pair };
                     next.error = status.last_error.clone();

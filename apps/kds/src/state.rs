@@ -194,7 +194,7 @@ impl Reducible for State {
             Action::Menu(menu) => state.menu = Some(menu),
             Action::Orders(orders) => state.take_orders(orders),
             Action::Status(status) => {
-                if status.connection == ConnectionState::Unpaired && state.phase != Phase::Loading {
+                if status.pairing_refused() && state.phase != Phase::Loading {
                     state.phase = Phase::Pair;
                     state.error = status.last_error.clone();
                 }

@@ -203,7 +203,7 @@ impl Reducible for State {
                 }
             }
             Action::Status(status) => {
-                if status.connection == ConnectionState::Unpaired && next.screen != Screen::Loading {
+                if status.pairing_refused() && next.screen != Screen::Loading {
                     next.screen = Screen::Pair;
                 }
                 next.status = Some(status);

@@ -67,6 +67,15 @@ pub struct SyncStatus {
     pub head: Option<i64>,
 }
 
+impl SyncStatus {
+    /// Whether the server no longer accepts this device: its engine forgot the token and says why. A
+    /// "not paired" without a reason is the engine's word from before a pairing, which can arrive after
+    /// the pairing went through; an app must not take it for a revocation.
+    pub fn pairing_refused(&self) -> bool {
+        self.connection == ConnectionState::Unpaired && self.last_error.is_some()
+    }
+}
+
 /// What changed, for the shell to forward to its UI (event names as Tauri events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]

@@ -113,9 +113,11 @@ fn a_refused_code_is_shown_and_pairing_clears_it() {
 
 #[test]
 fn a_revoked_device_returns_to_pairing_but_not_before_it_has_started() {
-    let unpaired = status(ConnectionState::Unpaired, None, None);
-    assert_eq!(run(Rc::default(), [Action::Status(unpaired.clone())]).screen, Screen::Loading);
-    assert_eq!(run(board(), [Action::Status(unpaired)]).screen, Screen::Pair);
+    let revoked = status(ConnectionState::Unpaired, None, Some("this device was revoked"));
+    assert_eq!(run(Rc::default(), [Action::Status(revoked.clone())]).screen, Screen::Loading);
+    let before_pairing = status(ConnectionState::Unpaired, None, None);
+    assert_eq!(run(board(), [Action::Status(before_pairing)]).screen, Screen::Board, "a late word from before");
+    assert_eq!(run(board(), [Action::Status(revoked)]).screen, Screen::Pair);
 }
 
 #[test]

@@ -379,6 +379,26 @@ fn a_first_start_asks_for_pairing_then_a_role() {
 }
 
 #[test]
+fn a_status_from_before_the_pairing_does_not_send_a_freshly_paired_screen_back_but_a_revocation_does() {
+    let mut state = screen(ScreenRole::Unset, &[], vec![]);
+    state.phase = Phase::Setup;
+    // The engine's "not paired" from its start, answered only after the pairing went through.
+    let before = SyncStatus { connection: ConnectionState::Unpaired, last_error: None, ..synced() };
+    let state = reduce(state, Action::Status(before));
+    assert_eq!(state.phase, Phase::Setup, "still choosing its role");
+    let state = reduce(state, Action::Settings(ScreenSettings { role: ScreenRole::Expo, ..Default::default() }));
+    assert_eq!(state.phase, Phase::Board);
+    // The server refused the screen's token: back to pairing, saying why.
+    let revoked = SyncStatus {
+        connection: ConnectionState::Unpaired,
+        last_error: Some("this device was revoked".into()),
+        ..synced()
+    };
+    let state = reduce(state, Action::Status(revoked));
+    assert_eq!((state.phase, state.error.as_deref()), (Phase::Pair, Some("this device was revoked")));
+}
+
+#[test]
 fn a_screen_catching_up_counts_the_changes_it_still_has_to_apply() {
     assert_eq!(changes_to_go(Some(&synced())), None, "caught up");
     let behind = SyncStatus { position: Some(7), head: Some(10), ..synced() };

@@ -172,9 +172,14 @@ fn pairing_goes_to_the_attract_screen_and_forgets_the_last_error() {
 
 #[test]
 fn a_revoked_kiosk_returns_to_pairing_but_not_before_it_has_started() {
-    let loading = run(Rc::default(), [Action::Status(status(ConnectionState::Unpaired))]);
+    let revoked =
+        SyncStatus { last_error: Some("this device was revoked".into()), ..status(ConnectionState::Unpaired) };
+    let loading = run(Rc::default(), [Action::Status(revoked.clone())]);
     assert_eq!(loading.screen, Screen::Loading);
+    // The engine's reasonless "not paired" from before the pairing, answered late, changes nothing.
     let state = run(browsing(), [Action::Status(status(ConnectionState::Unpaired))]);
+    assert_ne!(state.screen, Screen::Pair);
+    let state = run(state, [Action::Status(revoked)]);
     assert_eq!(state.screen, Screen::Pair);
 }
 
