@@ -165,7 +165,8 @@ pub async fn export_orders(
             let path = path
                 .into_path()
                 .map_err(|e| IpcError::new("invalid", format!("that place cannot be saved to: {e}")))?;
-            std::fs::write(&path, &bytes).map_err(|e| {
+            // Off the command's async worker: an export of a busy month is megabytes on a slow disk.
+            tokio::fs::write(&path, &bytes).await.map_err(|e| {
                 IpcError::new("storage", format!("the file could not be saved at {}: {e}", path.display()))
             })?;
             Some(path.display().to_string())
