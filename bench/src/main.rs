@@ -221,6 +221,7 @@ fn engine_apply(count: i64) -> Result<Duration> {
         kitchen_warn_minutes: 5,
         kitchen_late_minutes: 8,
         business_day_start: Default::default(),
+        kiosk_idle_seconds: 90,
     };
     let product: Product = serde_json::from_value(json!({
         "id": Uuid::now_v7(), "category_id": Uuid::now_v7(), "name": "Burger", "description": "Two patties",

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(see_writes_through))
         .layer(axum::middleware::from_fn(crate::input::close_if_body_unread))
         // With Sentry on, its panic hook has reported the panic already: log it only when it has not, so
         // that one panic is one report. The client gets the usual 500.
@@ -123,6 +124,28 @@ pub fn router(state: AppState) -> Router {
         .layer(sentry::integrations::tower::SentryHttpLayer::new().enable_transaction())
         .layer(sentry::integrations::tower::NewSentryLayer::<Request<axum::body::Body>>::new_from_top())
         .with_state(state)
+}
+
+/// Runs a write to its end even when its client hangs up midway (a kiosk's timeout, a tablet off the
+/// Wi-Fi). Dropped at an await, a write could stop between sending its commit and hearing it done: the
+/// pool would then roll back a transaction that had committed (PostgreSQL logs "there is no transaction in
+/// progress") and the commit's events would never be handed to the fan-out. Its own task, in the request's
+/// log span and Sentry hub, cannot be dropped that way. Reads are left to stop with their client.
+async fn see_writes_through(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use sentry::SentryFutureExt;
+    use tracing::Instrument;
+    if request.method().is_safe() {
+        return next.run(request).await;
+    }
+    let write = next.run(request).instrument(tracing::Span::current()).bind_hub(sentry::Hub::current());
+    match tokio::spawn(write).await {
+        Ok(response) => response,
+        // Raised again here, for the panic layer outside to answer as for any other handler.
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
 }
 
 pub struct Application {

@@ -16,7 +16,7 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use ordera_protocol::api::ErrorBody;
 use ordera_protocol::orders::CommandResult;
-use ordera_protocol::sync::{close, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
+use ordera_protocol::sync::{close, Audience, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
 use ordera_protocol::{DeviceKind, FieldErrors};
 use sentry::SentryFutureExt;
 use tokio::sync::{broadcast, mpsc};
@@ -29,7 +29,7 @@ use crate::auth::{authenticate, Auth, Principal};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::hub::Frame;
 use crate::state::{AppState, Phase};
-use crate::store::{now, PositionReport, SnapshotScope};
+use crate::store::{now, PositionReport};
 use crate::{hub, input, metrics, orders};
 
 /// The largest client message accepted; commands are small.
@@ -44,10 +44,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(snapshot)).routes(routes!(ws))
 }
 
-fn scope(auth: &Auth) -> SnapshotScope {
+/// What of the restaurant's log this caller may see (`Audience` is the rule; this says who is who).
+fn audience(auth: &Auth) -> Audience {
     match auth.principal {
-        Principal::Device { device_id, kind: DeviceKind::Kiosk } => SnapshotScope::Kiosk { device_id },
-        _ => SnapshotScope::Kitchen,
+        Principal::Device { device_id, kind: DeviceKind::Kiosk } => Audience::Kiosk { device_id },
+        _ => Audience::Staff,
     }
 }
 
@@ -55,7 +56,7 @@ fn scope(auth: &Auth) -> SnapshotScope {
 #[utoipa::path(get, path = "/sync/snapshot", tag = "sync", security(("bearer" = [])),
     responses((status = 200, body = Snapshot), (status = 401, body = ErrorBody)))]
 async fn snapshot(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJson<Snapshot>> {
-    Ok(ApiJson(state.store.snapshot(auth.tenant_id, scope(&auth)).await?))
+    Ok(ApiJson(state.store.snapshot(auth.tenant_id, audience(&auth)).await?))
 }
 
 /// The live stream. Upgrade to a WebSocket, then send `hello` first; see `ClientMessage` and
@@ -151,6 +152,7 @@ async fn session(state: AppState, socket: WebSocket) {
         queue: queue.clone(),
         last: 0,
         auth: None,
+        audience: Audience::Kiosk { device_id: uuid::Uuid::nil() },
         token: String::new(),
         reported_at: None,
         unreported: None,
@@ -183,6 +185,8 @@ struct Session {
     /// The newest sequence number this client has been sent.
     last: i64,
     auth: Option<Auth>,
+    /// What of the log this socket's device may see; a kiosk's until it has said who it is.
+    audience: Audience,
     token: String,
     /// When this socket last wrote its device's report, and the newest report not written yet.
     reported_at: Option<Instant>,
@@ -290,6 +294,7 @@ impl Session {
             }
         };
         self.auth = Some(auth);
+        self.audience = audience(&auth);
         self.token = token;
         if let (Principal::Device { device_id, .. }, Some(version)) =
             (auth.principal, app_version.as_deref().and_then(ordera_protocol::api::app_version))
@@ -399,6 +404,7 @@ impl Session {
             let Some(newest) = events.last().map(|e| e.seq) else { return Ok(()) };
             self.check_revoked(&events)?;
             ::metrics::counter!(metrics::EVENTS_DELIVERED).increment(events.len() as u64);
+            let events = events.into_iter().map(|event| self.audience.redact(event)).collect();
             self.send_paced(&ServerMessage::Events { events }).await?;
             self.last = newest;
         }
@@ -413,7 +419,13 @@ impl Session {
             return self.catch_up().await;
         }
         self.check_revoked(std::slice::from_ref(frame.event.as_ref()))?;
-        self.send_text(Utf8Bytes::from(frame.json.as_ref()))?;
+        if self.audience.sees(&frame.event.event) {
+            // The frame as serialised once for every socket of the restaurant.
+            self.send_text(Utf8Bytes::from(frame.json.as_ref()))?;
+        } else {
+            let withheld = LoggedEvent { seq: frame.seq, at: frame.event.at, event: Event::Withheld };
+            self.send(&ServerMessage::Events { events: vec![withheld] })?;
+        }
         self.last = frame.seq;
         ::metrics::counter!(metrics::EVENTS_DELIVERED).increment(1);
         let lag = (chrono::Utc::now() - frame.event.at).to_std().unwrap_or_default();
@@ -479,13 +491,24 @@ impl Session {
             }
             ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
             ClientMessage::PlaceOrder { command_id, order } => {
-                (command_id, orders::place(&self.state, &auth, &order).await)
+                let state = self.state.clone();
+                (command_id, seen_through(async move { orders::place(&state, &auth, &order).await }).await)
             }
             ClientMessage::ChangeStatus { order_id, change } => {
-                (change.command_id, orders::set_status(&self.state, &auth, order_id, &change).await)
+                let state = self.state.clone();
+                let command_id = change.command_id;
+                (
+                    command_id,
+                    seen_through(async move { orders::set_status(&state, &auth, order_id, &change).await }).await,
+                )
             }
             ClientMessage::MarkItems { order_id, change } => {
-                (change.command_id, orders::mark_done(&self.state, &auth, order_id, &change).await)
+                let state = self.state.clone();
+                let command_id = change.command_id;
+                (
+                    command_id,
+                    seen_through(async move { orders::mark_done(&state, &auth, order_id, &change).await }).await,
+                )
             }
         };
         let result = match result {
@@ -503,6 +526,18 @@ impl Session {
             Err(error) => CommandResult::rejected(error.to_string(), None),
         };
         self.send(&ServerMessage::Ack { command_id, result })
+    }
+}
+
+/// Runs a command to its end in a task of its own, in this session's log span and Sentry hub: a session
+/// dropped midway (its device gone, the server stopping) must not stop a write between its commit and its
+/// fan-out, as `app::see_writes_through` keeps for HTTP.
+async fn seen_through<T: Send + 'static>(
+    command: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
+) -> ApiResult<T> {
+    match tokio::spawn(command.in_current_span().bind_hub(sentry::Hub::current())).await {
+        Ok(result) => result,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 

@@ -65,6 +65,40 @@ pub struct State {
     pub error: Option<String>,
     /// A passing message ("Could not reach the server…").
     pub toast: Option<String>,
+    /// The dashboard figure whose orders the Orders tab shows, when it was opened from one.
+    pub behind: Option<Behind>,
+}
+
+/// Which of today's orders a dashboard figure stands for, by the same rules the figure is counted by, so
+/// the list it opens adds up to the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behind {
+    /// Revenue, orders and the average ticket: today's orders that count in the takings.
+    Counted,
+    /// The average prep time: those of them that were made ready.
+    Prepared,
+    /// Open tickets: the orders in the kitchen now.
+    Open,
+}
+
+impl Behind {
+    pub fn includes(self, order: &Order, today: NaiveDate) -> bool {
+        let counted = order.business_date == today && reports::counted(order);
+        match self {
+            Behind::Counted => counted,
+            Behind::Prepared => counted && order.ready_at.is_some(),
+            Behind::Open => order.status.is_active(),
+        }
+    }
+
+    /// What the filtered list is, for its heading: "counted in today's revenue".
+    pub fn words(self) -> &'static str {
+        match self {
+            Behind::Counted => "counted in today's revenue and orders",
+            Behind::Prepared => "made ready today, behind the average prep time",
+            Behind::Open => "in the kitchen now",
+        }
+    }
 }
 
 impl Default for State {
@@ -81,6 +115,7 @@ impl Default for State {
             settling: BTreeSet::new(),
             error: None,
             toast: None,
+            behind: None,
         }
     }
 }
@@ -106,6 +141,8 @@ pub enum Action {
     Refusals(Vec<RefusedOrder>),
     Orders(Vec<Order>),
     Tab(Tab),
+    /// The Orders tab, showing only the orders behind a dashboard figure (or all of them again).
+    ShowOrders(Option<Behind>),
     Settling(Uuid),
     Settled(RefusedOrder),
     SettleFailed(Uuid, IpcError),
@@ -168,7 +205,7 @@ impl State {
             summary: ReportSummary::of(&orders, (day, day), &tenant.currency, as_of),
             hourly: reports::hourly(&orders, tz).unwrap_or_default(),
             top: reports::top_products(&orders, TOP_PRODUCTS).unwrap_or_default(),
-            open: self.orders.iter().filter(|o| o.status.is_active()).count(),
+            open: self.orders.iter().filter(|o| Behind::Open.includes(o, day)).count(),
             sold_out: products.iter().filter(|p| !p.orderable()).map(|p| p.name.clone()).collect(),
             low_stock: products
                 .iter()
@@ -196,8 +233,13 @@ impl State {
     }
 
     /// Today's orders, newest first.
-    pub fn newest_orders(&self) -> Vec<&Order> {
-        let mut orders: Vec<&Order> = self.orders.iter().collect();
+    /// Today's list, newest first: all of it, or the orders behind the figure it was opened from.
+    pub fn newest_orders(&self, now: DateTime<Utc>) -> Vec<&Order> {
+        let today = self.business_today(now);
+        let mut orders: Vec<&Order> = match (self.behind, today) {
+            (Some(behind), Some(today)) => self.orders.iter().filter(|o| behind.includes(o, today)).collect(),
+            _ => self.orders.iter().collect(),
+        };
         orders.sort_by_key(|order| std::cmp::Reverse(order.placed_at));
         orders
     }
@@ -527,6 +569,13 @@ impl Reducible for State {
             Action::Tab(tab) => {
                 if next.tabs().contains(&tab) {
                     next.tab = tab;
+                    next.behind = None;
+                }
+            }
+            Action::ShowOrders(behind) => {
+                if next.tabs().contains(&Tab::Orders) {
+                    next.tab = Tab::Orders;
+                    next.behind = behind;
                 }
             }
             Action::Settling(id) => {

@@ -120,6 +120,17 @@ pub enum Action {
 }
 
 impl State {
+    /// Seconds without a touch before the idle reset: this kiosk's own when it was installed with one, else
+    /// the restaurant's (live: a change in the back office applies from the next touch), else the default.
+    pub fn idle_seconds(&self) -> u32 {
+        let restaurant = || self.menu.as_ref()?.tenant.as_ref().and_then(|t| u32::try_from(t.kiosk_idle_seconds).ok());
+        self.start
+            .as_ref()
+            .and_then(|s| s.idle_seconds)
+            .or_else(restaurant)
+            .unwrap_or(ordera_protocol::api::KioskIdle::DEFAULT as u32)
+    }
+
     pub fn currency(&self) -> Option<String> {
         self.menu.as_ref().and_then(|m| m.tenant.as_ref()).map(|t| t.currency.clone())
     }

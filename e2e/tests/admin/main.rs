@@ -361,6 +361,22 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     assert!(top.contains("4×") && top.contains("Cola"), "the best seller first: {top:?}");
     admin.screenshot(&shots, "dashboard").await;
 
+    // Each figure opens the orders behind it, counted by the figure's own rule: the orders figure today's
+    // two; the average prep time none yet (nothing has been made ready); all of them again at a click.
+    admin.click("#figure-orders").await;
+    admin.text_until("#orders-behind", "the orders behind the figure", |t| t.contains("2 orders")).await;
+    let rows = admin.script("return document.querySelectorAll('#orders table.orders tbody tr').length").await;
+    assert_eq!(rows, json!(2));
+    admin.screenshot(&shots, "orders-behind-a-figure").await;
+    admin.click("#orders-show-all").await;
+    admin.gone("#orders-behind").await;
+    admin.click("#tab-dashboard").await;
+    admin.click("#figure-prep").await;
+    admin.text_until("#orders-behind", "none made ready yet", |t| t.contains("0 orders")).await;
+    admin.element("#orders-empty").await;
+    admin.click("#tab-dashboard").await;
+    admin.element("#figures").await;
+
     // Devices: the kiosk, and this computer, paired by the sign-in.
     admin.click("#tab-devices").await;
     let list = admin.text_until("#device-list", "the devices", |t| t.contains("Kiosk by the door")).await;
@@ -403,8 +419,10 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
     assert_eq!(restaurant.owner.get("me").await["tenant"]["kitchen_warn_minutes"], 5, "nothing was saved");
     admin.replace_in("#kitchen_late_minutes", "25").await;
     admin.replace_in("#name", "Sizzling Bistro - Soho Central").await;
+    admin.replace_in("#kiosk_idle_seconds", "45").await;
     admin.click("#settings-save").await;
     admin.element("#settings-saved").await;
+    assert_eq!(restaurant.owner.get("me").await["tenant"]["kiosk_idle_seconds"], 45, "the kiosks' idle reset");
     assert_eq!(admin.text("#restaurant-name").await, "Sizzling Bistro - Soho Central");
     until("the kitchen screen has the new timers", || {
         grill

@@ -641,3 +641,46 @@ async fn a_new_restaurant_is_set_up_from_the_app_and_its_owner_is_signed_in_at_o
     assert_eq!(engine.signed_in().unwrap().map(|s| s.tenant.id), Some(owner.tenant.id));
     engine.shutdown().await;
 }
+
+/// What a kiosk keeps on its disk is what it may see: its own orders and the menu, never another kiosk's
+/// customers, their notes or the device list, while its position still follows the whole log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_keeps_nothing_of_another_kiosks_orders_on_its_disk() {
+    let world = World::new(Backend::Sqlite).await;
+    let (ours, our_dir) = world.engine("kiosk").await;
+    let (theirs, _their_dir) = world.engine("kiosk").await;
+    let noted = |note: &str| PlaceOrderRequest { note: Some(note.into()), ..order(world.products[1]) };
+    let (own, other) = (noted("own-note-table-4"), noted("their-secret-note"));
+    ours.place_order(own.clone()).unwrap();
+    theirs.place_order(other.clone()).unwrap();
+    // A kitchen screen paired meanwhile: the device list is the staff's.
+    let (_kitchen, _kitchen_dir) = world.engine("kds").await;
+    until("both settled", Duration::from_secs(20), || settled(&ours) && settled(&theirs)).await;
+    let head = world.snapshot().await.cursor.seq;
+    until("our kiosk at the head of the log", Duration::from_secs(20), || ours.status().position == Some(head)).await;
+
+    assert_eq!(ours.orders().unwrap().iter().map(|o| o.id).collect::<Vec<_>>(), [own.id]);
+    assert_eq!(theirs.orders().unwrap().iter().map(|o| o.id).collect::<Vec<_>>(), [other.id]);
+    let mut disk = Vec::new();
+    for entry in walk(our_dir.path()) {
+        disk.extend(std::fs::read(entry).unwrap());
+    }
+    let contains = |needle: &str| disk.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(contains("own-note-table-4") && contains(&own.id.to_string()), "the kiosk's own order is on its disk");
+    for secret in [other.id.to_string().as_str(), "their-secret-note", "Test kds"] {
+        assert!(!contains(secret), "{secret:?} is on the kiosk's disk");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -86,7 +86,8 @@ impl Restaurant {
     }
 
     /// Opens the kiosk app, pairs it through its pairing screen and waits for the attract screen.
-    async fn kiosk(&self, idle_seconds: u32) -> AppSession {
+    /// `idle_seconds`: the kiosk's own idle reset, as an installer sets it; `None` follows the restaurant's.
+    async fn kiosk(&self, idle_seconds: Option<u32>) -> AppSession {
         let (kiosk, _) = self.kiosk_with(idle_seconds, &[]).await;
         kiosk.element("#attract").await;
         kiosk
@@ -94,13 +95,13 @@ impl Restaurant {
 
     /// Opens the kiosk app with `env` on top of its usual settings and types a fresh pairing code into its
     /// pairing screen; returns the app and the code.
-    async fn kiosk_with(&self, idle_seconds: u32, env: &[(&str, String)]) -> (AppSession, String) {
+    async fn kiosk_with(&self, idle_seconds: Option<u32>, env: &[(&str, String)]) -> (AppSession, String) {
         let app_data = self.data.path().join(format!("kiosk-{}", Uuid::now_v7().simple()));
-        let mut all = vec![
-            ("ORDERA_SERVER_URL", self.url()),
-            ("ORDERA_KIOSK_DATA_DIR", app_data.display().to_string()),
-            ("ORDERA_KIOSK_IDLE_SECONDS", idle_seconds.to_string()),
-        ];
+        let mut all =
+            vec![("ORDERA_SERVER_URL", self.url()), ("ORDERA_KIOSK_DATA_DIR", app_data.display().to_string())];
+        if let Some(seconds) = idle_seconds {
+            all.push(("ORDERA_KIOSK_IDLE_SECONDS", seconds.to_string()));
+        }
         all.extend(env.iter().cloned());
         let kiosk = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"), &all).await;
         let code = self.owner.pairing_code("kiosk").await;
@@ -153,7 +154,7 @@ async fn a_customer_orders_two_dishes_with_a_note_then_orders_again_offline_and_
     let _turn = ONE_AT_A_TIME.lock().await;
     let shots = shots();
     let mut restaurant = Restaurant::open().await;
-    let kiosk = restaurant.kiosk(600).await;
+    let kiosk = restaurant.kiosk(Some(600)).await;
 
     // Attract screen with the restaurant's name; a touch starts an order.
     let welcome = kiosk.text("#attract h2").await;
@@ -237,7 +238,7 @@ async fn a_customer_orders_two_dishes_with_a_note_then_orders_again_offline_and_
 async fn a_dish_sold_out_or_repriced_by_a_manager_changes_on_the_open_menu_at_once() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let restaurant = Restaurant::open().await;
-    let kiosk = restaurant.kiosk(600).await;
+    let kiosk = restaurant.kiosk(Some(600)).await;
     kiosk.click("#attract").await;
     let halloumi = card(&restaurant.halloumi);
     add(&kiosk, &restaurant.halloumi, 1, "").await;
@@ -277,7 +278,7 @@ async fn a_dish_sold_out_or_repriced_by_a_manager_changes_on_the_open_menu_at_on
 async fn large_text_and_high_contrast_are_one_tap_away_on_every_screen() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let restaurant = Restaurant::open().await;
-    let kiosk = restaurant.kiosk(600).await;
+    let kiosk = restaurant.kiosk(Some(600)).await;
     assert_eq!(kiosk.root_classes().await, "");
     kiosk.click("#large-text").await;
     assert_eq!(kiosk.root_classes().await, "large-text");
@@ -300,8 +301,10 @@ async fn large_text_and_high_contrast_are_one_tap_away_on_every_screen() {
 async fn an_idle_kiosk_asks_if_anyone_is_there_then_clears_the_order_and_returns_to_the_start() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let restaurant = Restaurant::open().await;
-    // 12 s without a touch clear the order; the last 4 of them ask first.
-    let kiosk = restaurant.kiosk(12).await;
+    // The restaurant sets 12 s without a touch to clear an order (the last 4 of them ask first), and the
+    // kiosk, installed without its own, follows it live.
+    let kiosk = restaurant.kiosk(None).await;
+    restaurant.owner.patch("tenant", json!({"kiosk_idle_seconds": 12})).await;
     kiosk.click("#attract").await;
     add(&kiosk, &restaurant.burger, 1, "").await;
 
@@ -332,7 +335,7 @@ async fn the_kiosk_shell_reports_a_failing_server_to_sentry_as_a_kiosk() {
     let restaurant = Restaurant::open().await;
     break_the_menu(&restaurant.database_url).await;
 
-    let (kiosk, code) = restaurant.kiosk_with(90, &[("SENTRY_DSN", dsn), ("SENTRY_ENVIRONMENT", "ci".into())]).await;
+    let (kiosk, code) = restaurant.kiosk_with(None, &[("SENTRY_DSN", dsn), ("SENTRY_ENVIRONMENT", "ci".into())]).await;
     let (event, envelope) = ingest.event_mentioning("sync session failed").await;
     // The protocol leaves the level out when it is "error", its default.
     assert_eq!(event["level"].as_str().unwrap_or("error"), "error", "{event}");

@@ -13,7 +13,7 @@ use ordera_protocol::api::{
 use ordera_protocol::orders::{
     CommandResult, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder, StatusAction, StatusStep,
 };
-use ordera_protocol::sync::{Cursor, LoggedEvent, Snapshot};
+use ordera_protocol::sync::{Audience, Cursor, LoggedEvent, Snapshot};
 use ordera_protocol::{Allergen, DeviceKind, OrderStatus, OrderType, Role};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -159,7 +159,7 @@ pub trait Store: Send + Sync + 'static {
     async fn orders_as_of(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, Cursor)>;
 
     // Sync
-    async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot>;
+    async fn snapshot(&self, tenant_id: Uuid, audience: Audience) -> ApiResult<Snapshot>;
     async fn head(&self, tenant_id: Uuid) -> ApiResult<Cursor>;
     /// The oldest sequence number still in the log, if any.
     async fn oldest_seq(&self, tenant_id: Uuid) -> ApiResult<Option<i64>>;
@@ -184,15 +184,6 @@ pub struct OrderFilter {
     pub search: Option<String>,
     pub limit: i64,
     pub offset: i64,
-}
-
-/// Which orders a snapshot carries.
-#[derive(Debug, Clone, Copy)]
-pub enum SnapshotScope {
-    /// Kitchen screens, admin devices and users: orders still in the kitchen plus today's.
-    Kitchen,
-    /// A kiosk: the orders it placed today.
-    Kiosk { device_id: Uuid },
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -309,6 +300,7 @@ struct TenantRow {
     kitchen_warn_minutes: i64,
     kitchen_late_minutes: i64,
     business_day_start_minutes: i64,
+    kiosk_idle_seconds: i64,
 }
 
 impl From<TenantRow> for Tenant {
@@ -327,6 +319,7 @@ impl From<TenantRow> for Tenant {
             kitchen_warn_minutes: row.kitchen_warn_minutes,
             kitchen_late_minutes: row.kitchen_late_minutes,
             business_day_start,
+            kiosk_idle_seconds: row.kiosk_idle_seconds,
         }
     }
 }

@@ -25,7 +25,8 @@ pub(super) const DEVICE_COLUMNS: &str =
     "id, name, kind, created_at, last_seen_at, revoked_at, position, position_at, outbox, app_version";
 pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
 pub(super) const TENANT_COLUMNS: &str =
-    "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes, business_day_start_minutes";
+    "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes, business_day_start_minutes, \
+     kiosk_idle_seconds";
 pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
      placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at, history";
 pub(super) const REFUSED_COLUMNS: &str =
@@ -48,7 +49,7 @@ macro_rules! sql_store {
                 mark_lines, CommandResult, Marked, NewOrder, Order, OrderItem, RefusedItem, RefusedOrder,
                 StatusAction, StatusStep, Transition,
             };
-            use ordera_protocol::sync::{Cursor, Snapshot};
+            use ordera_protocol::sync::{Audience, Cursor, Snapshot};
             use ordera_protocol::{FieldErrors, Money, OrderStatus, Role};
             use sqlx::types::Json;
             use uuid::Uuid;
@@ -61,7 +62,7 @@ macro_rules! sql_store {
             use $crate::store::{
                 conflict_on_unique, now, CategoryRow, Credentials, DeviceRow, EventRow, NewDevice, NewImage,
                 NewPairingCode, NewSession, NewTenant, NewUserRow, ProductRow, Store, StoredImage, TenantRow,
-                TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, SnapshotScope, like_pattern,
+                TokenOwner, UserRow, Committed, OrderFilter, OrderRow, RefusedRow, like_pattern,
                 Actor, PositionReport, retrying,
             };
 
@@ -522,7 +523,8 @@ macro_rules! sql_store {
                     sqlx::query(
                         "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
                          kitchen_warn_minutes = $4, kitchen_late_minutes = $5, \
-                         business_day_start_minutes = COALESCE($6, business_day_start_minutes) WHERE id = $1",
+                         business_day_start_minutes = COALESCE($6, business_day_start_minutes), \
+                         kiosk_idle_seconds = COALESCE($7, kiosk_idle_seconds) WHERE id = $1",
                     )
                     .bind(tenant_id)
                     .bind(changes.name.as_ref().map(|n| n.as_str()))
@@ -530,6 +532,7 @@ macro_rules! sql_store {
                     .bind(warn)
                     .bind(late)
                     .bind(business_day_start)
+                    .bind(changes.kiosk_idle_seconds)
                     .execute(&mut *tx)
                     .await?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
@@ -1620,7 +1623,7 @@ macro_rules! sql_store {
                     Ok((orders, Cursor { epoch, seq }))
                 }
 
-                async fn snapshot(&self, tenant_id: Uuid, scope: SnapshotScope) -> ApiResult<Snapshot> {
+                async fn snapshot(&self, tenant_id: Uuid, audience: Audience) -> ApiResult<Snapshot> {
                     let mut tx = self.snapshot_tx(tenant_id).await?;
                     let (epoch, seq): (i64, i64) = sqlx::query_as("SELECT epoch, last_seq FROM tenants WHERE id = $1")
                         .bind(tenant_id)
@@ -1636,8 +1639,9 @@ macro_rules! sql_store {
                     .bind(tenant_id)
                     .fetch_all(&mut *tx)
                     .await?;
-                    let orders: Vec<OrderRow> = match scope {
-                        SnapshotScope::Kitchen => sqlx::query_as(&format!(
+                    // The queries fetch what the audience sees; `Audience::trim` below is the rule itself.
+                    let orders: Vec<OrderRow> = match audience {
+                        Audience::Staff => sqlx::query_as(&format!(
                             "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 \
                              AND (status IN ('placed', 'preparing', 'ready') OR business_date = $2) ORDER BY placed_at, id"
                         ))
@@ -1645,7 +1649,7 @@ macro_rules! sql_store {
                         .bind(today)
                         .fetch_all(&mut *tx)
                         .await?,
-                        SnapshotScope::Kiosk { device_id } => sqlx::query_as(&format!(
+                        Audience::Kiosk { device_id } => sqlx::query_as(&format!(
                             "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND device_id = $2 \
                              AND business_date = $3 ORDER BY placed_at, id"
                         ))
@@ -1655,24 +1659,31 @@ macro_rules! sql_store {
                         .fetch_all(&mut *tx)
                         .await?,
                     };
-                    let refusals: Vec<RefusedRow> = match scope {
-                        SnapshotScope::Kitchen => sqlx::query_as(&format!(
+                    let refusals: Vec<RefusedRow> = match audience {
+                        Audience::Staff => sqlx::query_as(&format!(
                             "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 \
                              AND resolved_at IS NULL ORDER BY refused_at, id"
                         ))
                         .bind(tenant_id)
                         .fetch_all(&mut *tx)
                         .await?,
-                        SnapshotScope::Kiosk { .. } => Vec::new(),
+                        Audience::Kiosk { device_id } => sqlx::query_as(&format!(
+                            "SELECT {REFUSED_COLUMNS} FROM refused_orders WHERE tenant_id = $1 \
+                             AND device_id = $2 AND resolved_at IS NULL ORDER BY refused_at, id"
+                        ))
+                        .bind(tenant_id)
+                        .bind(device_id)
+                        .fetch_all(&mut *tx)
+                        .await?,
                     };
-                    Ok(Snapshot {
+                    Ok(audience.trim(Snapshot {
                         cursor: Cursor { epoch, seq },
                         tenant,
                         categories,
                         products: products.into_iter().map(Product::from).collect(),
                         orders: orders.into_iter().map(OrderRow::into_order).collect::<ApiResult<Vec<_>>>()?,
                         refusals: refusals.into_iter().map(RefusedRow::into_refusal).collect::<ApiResult<Vec<_>>>()?,
-                    })
+                    }))
                 }
 
                 async fn head(&self, tenant_id: Uuid) -> ApiResult<Cursor> {

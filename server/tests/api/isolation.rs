@@ -150,10 +150,13 @@ both! {
             "items": [{"product_id": a_product.id, "quantity": 1}]});
         let refused = expect_error(app.post("orders", Some(&b_kiosk.token), &into_a_menu).await, StatusCode::CONFLICT, "conflict").await;
         assert!(refused.error.message.contains("no longer on the menu"), "{refused:?}");
-        // Re-using A's order id is refused too, and does not reveal A's order.
+        // An order id is the restaurant's own: one that A happens to use is free in B, so B's order is placed
+        // as any other (a refusal would tell B that A has such an order), and A's stays as it was.
         let same_id = json!({"id": a_order.id, "order_type": "takeaway",
             "items": [{"product_id": b_product_placeholder(&app, &b, &b_category).await, "quantity": 1}]});
-        expect_error(app.post("orders", Some(&b_kiosk.token), &same_id).await, StatusCode::CONFLICT, "conflict").await;
+        let b_order: ordera_protocol::orders::Order =
+            expect_json(app.post("orders", Some(&b_kiosk.token), &same_id).await, StatusCode::CREATED).await;
+        assert_eq!((b_order.id, b_order.number, b_order.device_id), (a_order.id, 1, Some(b_kiosk.device.id)));
         let reorder = json!({"ids": [a_category.id, b_category.id]});
         expect_error(app.post("categories/reorder", Some(&b.token), &reorder).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
@@ -166,7 +169,7 @@ both! {
         assert_eq!(b_menu.tenant.id, b.tenant.id);
         assert!(b_menu.products.iter().all(|p| p.id != a_product.id));
         let b_orders: ordera_protocol::orders::OrderPage = expect_json(app.get("orders", &b.token).await, StatusCode::OK).await;
-        assert_eq!(b_orders.total, 0);
+        assert_eq!(b_orders.orders, [b_order]);
         let b_refused: Vec<ordera_protocol::orders::RefusedOrder> = expect_json(app.get("orders/refused?all=true", &b.token).await, StatusCode::OK).await;
         assert!(b_refused.iter().all(|r| r.id != a_refused), "{b_refused:?}");
         let a_open: Vec<ordera_protocol::orders::RefusedOrder> = expect_json(app.get("orders/refused", &a.token).await, StatusCode::OK).await;

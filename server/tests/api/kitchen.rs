@@ -123,6 +123,18 @@ both! {
         assert_eq!((snapshot.tenant.kitchen_warn_minutes, snapshot.tenant.kitchen_late_minutes), (1, 11));
         assert_eq!(tenant(&app, &k.grill.token).await.kitchen_late_minutes, 11);
 
+        // The kiosks' idle reset is the restaurant's too, heard by its kiosks live.
+        assert_eq!(before.kiosk_idle_seconds, 90, "the default");
+        let kiosk = app.pair(&k.restaurant, ordera_protocol::DeviceKind::Kiosk).await;
+        let head = app.store.head(k.restaurant.tenant.id).await.unwrap();
+        let (mut kiosk_socket, _, _) = SyncClient::connect(app.addr, &kiosk.token, Some(head.epoch), head.seq).await;
+        let idle: Tenant = expect_json(app.patch("tenant", &k.restaurant.token, &json!({"kiosk_idle_seconds": 45})).await, StatusCode::OK).await;
+        assert_eq!((idle.kiosk_idle_seconds, idle.kitchen_late_minutes), (45, 11));
+        let events = kiosk_socket.events(1).await;
+        assert!(matches!(&events[0].event, Event::TenantUpdated { tenant } if tenant.kiosk_idle_seconds == 45), "{events:?}");
+        let menu: ordera_protocol::api::MenuResponse = expect_json(app.get("menu", &kiosk.token).await, StatusCode::OK).await;
+        assert_eq!(menu.tenant.kiosk_idle_seconds, 45);
+
         // Settings are a manager's: a cook and a screen may not change them.
         let (_, cook) = app.user(&k.restaurant, "staff").await;
         expect_error(app.patch("tenant", &cook, &json!({"kitchen_warn_minutes": 2})).await, StatusCode::FORBIDDEN, "forbidden").await;
@@ -153,13 +165,17 @@ both! {
         let ready = marked(&app, &k.pass.token, &order, &mark(&[0, 1], true)).await.order.unwrap();
         assert_eq!(ready.status, Ready);
         assert_eq!(bump(&app, &k.pass.token, &order, "requeue").await.status, Ready);
+
     }
 
     async fn thresholds_out_of_range_or_in_the_wrong_order_are_refused_and_change_nothing(app: TestApp) {
         let k = kitchen(&app).await;
         let before = tenant(&app, &k.restaurant.token).await;
         let head = app.store.head(k.restaurant.tenant.id).await.unwrap();
-        let cases: [(Value, &[&str]); 7] = [
+        let cases: [(Value, &[&str]); 10] = [
+            (json!({"kiosk_idle_seconds": 9}), &["kiosk_idle_seconds"]),
+            (json!({"kiosk_idle_seconds": 901, "name": "Soho Central"}), &["kiosk_idle_seconds"]),
+            (json!({"kiosk_idle_seconds": "90"}), &["kiosk_idle_seconds"]),
             (json!({"kitchen_warn_minutes": 0}), &["kitchen_warn_minutes"]),
             (json!({"kitchen_late_minutes": 0}), &["kitchen_late_minutes"]),
             (json!({"kitchen_warn_minutes": 241}), &["kitchen_warn_minutes"]),

@@ -251,7 +251,9 @@ both! {
         assert_eq!((renamed.name.as_str(), renamed.timezone.as_str()), ("Soho Central", "Europe/Dublin"));
         app.post(&format!("devices/{}/revoke", spare.device.id), Some(&s.restaurant.token), &json!({})).await;
 
-        for socket in [&mut kiosk_socket, &mut kds_socket] {
+        // The kiosk placed the order; the device list is the staff's, so the kiosk hears that something
+        // happened there (its position moves on) and nothing more.
+        for (socket, device) in [(&mut kiosk_socket, "withheld"), (&mut kds_socket, "device")] {
             let events = socket.events(7).await;
             let kinds: Vec<&str> = events.iter().map(|e| match &e.event {
                 Event::DeviceUpserted { .. } => "device",
@@ -261,9 +263,11 @@ both! {
                 Event::OrderUpserted { order } if order.status == OrderStatus::Ready => "ready",
                 Event::TenantUpdated { tenant } if tenant.name == "Soho Central" => "settings",
                 Event::DeviceRevoked { id } if *id == spare.device.id => "revoked",
+                Event::Withheld => "withheld",
                 other => panic!("unexpected {other:?}"),
             }).collect();
-            assert_eq!(kinds, ["device", "restocked", "sold out", "placed", "ready", "settings", "revoked"]);
+            let revoked = if device == "device" { "revoked" } else { "withheld" };
+            assert_eq!(kinds, [device, "restocked", "sold out", "placed", "ready", "settings", revoked]);
         }
 
         // Settings are for owners and managers, and are checked.
@@ -272,6 +276,77 @@ both! {
         expect_error(app.patch("tenant", &s.kds, &json!({"name": "Mine"})).await, StatusCode::FORBIDDEN, "forbidden").await;
         let bad = expect_error(app.patch("tenant", &s.restaurant.token, &json!({"timezone": "Soho/Central"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert!(bad.error.fields.unwrap().0.contains_key("timezone"));
+    }
+
+    // A kiosk faces customers: another kiosk's orders (and its customers' notes), orders taken at the
+    // counter, refusals of other devices and the device list never reach its socket, by any of the three
+    // ways in (snapshot, replay, live); it hears that something happened, so its cursor stays gapless.
+    async fn a_kiosk_receives_nothing_of_other_devices_orders_refusals_or_the_device_list(app: TestApp) {
+        let s = shop(&app).await;
+        let tenant = s.restaurant.tenant.id;
+        let other_kiosk = app.pair(&s.restaurant, DeviceKind::Kiosk).await;
+        let head = app.store.head(tenant).await.unwrap();
+        let (mut live, _, _) = SyncClient::connect(app.addr, &s.kiosk, Some(head.epoch), head.seq).await;
+
+        let order = |note: &str, product: Uuid, quantity: i64| {
+            json!({"id": Uuid::now_v7(), "order_type": "takeaway", "note": note,
+                   "items": [{"product_id": product, "quantity": quantity}]})
+        };
+        let own = order("own-note-for-table-4", s.fries.id, 1);
+        expect_status(app.post("orders", Some(&s.kiosk), &own).await, StatusCode::CREATED).await;
+        let theirs = order("their-secret-note", s.fries.id, 2);
+        expect_status(app.post("orders", Some(&other_kiosk.token), &theirs).await, StatusCode::CREATED).await;
+        let counter = order("counter-secret-note", s.fries.id, 1);
+        expect_status(app.post("orders", Some(&s.restaurant.token), &counter).await, StatusCode::CREATED).await;
+        // Each kiosk has an order refused: the last fries went above.
+        app.patch(&format!("products/{}", s.fries.id), &s.restaurant.token, &json!({"stock": 0})).await;
+        let own_refused = order("own-refused-note", s.fries.id, 1);
+        expect_status(app.post("orders", Some(&s.kiosk), &own_refused).await, StatusCode::CONFLICT).await;
+        let their_refused = order("their-refused-note", s.fries.id, 1);
+        expect_status(app.post("orders", Some(&other_kiosk.token), &their_refused).await, StatusCode::CONFLICT).await;
+        let code: ordera_protocol::api::PairingCodeResponse = expect_json(
+            app.post("devices/pairing-codes", Some(&s.restaurant.token), &json!({"kind": "kds", "name": "Secret grill screen"})).await,
+            StatusCode::CREATED,
+        ).await;
+        expect_status(app.post("devices/pair", None, &json!({"code": code.code})).await, StatusCode::CREATED).await;
+        let head = app.store.head(tenant).await.unwrap();
+
+        let secrets = [
+            theirs["id"].as_str().unwrap(), "their-secret-note", counter["id"].as_str().unwrap(),
+            "counter-secret-note", their_refused["id"].as_str().unwrap(), "their-refused-note",
+            "Secret grill screen", "Test kds",
+        ];
+        let ours = [own["id"].as_str().unwrap(), "own-note-for-table-4", own_refused["id"].as_str().unwrap(), "own-refused-note"];
+
+        // Live, then replayed from the start of the log.
+        let events = live.events((head.seq - live.last) as usize).await;
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), ((head.seq - events.len() as i64 + 1)..=head.seq).collect::<Vec<_>>(), "gapless");
+        assert!(events.iter().any(|e| e.event == Event::Withheld));
+        let (replay, _, replayed) = SyncClient::connect(app.addr, &s.kiosk, Some(head.epoch), 0).await;
+        assert_eq!(replayed.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=head.seq).collect::<Vec<_>>(), "gapless");
+        let snapshot = app.get("sync/snapshot", &s.kiosk).await.text().await.unwrap();
+        let parsed: Snapshot = serde_json::from_str(&snapshot).unwrap();
+        assert_eq!(parsed.orders.len(), 1, "its own order only");
+        assert_eq!(parsed.refusals.len(), 1, "its own refusal only");
+        for (way, heard) in [("live", &live.heard), ("replay", &replay.heard), ("snapshot", &snapshot)] {
+            for secret in secrets {
+                assert!(!heard.contains(secret), "the kiosk's {way} carries {secret:?}:\n{heard}");
+            }
+            for mine in ours {
+                assert!(heard.contains(mine), "the kiosk's {way} lacks its own {mine:?}");
+            }
+        }
+
+        // The kitchen screen, by the same ways, hears all of it: the secrets above are real.
+        let (kds, _, _) = SyncClient::connect(app.addr, &s.kds, Some(head.epoch), 0).await;
+        let kds_snapshot = app.get("sync/snapshot", &s.kds).await.text().await.unwrap();
+        for secret in secrets.iter().chain(&ours) {
+            assert!(kds.heard.contains(secret), "the kitchen's replay lacks {secret:?}");
+        }
+        assert!(kds_snapshot.contains("their-secret-note") && kds_snapshot.contains("their-refused-note"));
+        for socket in [live, replay, kds] {
+            socket.close().await;
+        }
     }
 }
 

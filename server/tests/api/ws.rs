@@ -18,6 +18,8 @@ pub struct SyncClient {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// The newest sequence number received.
     pub last: i64,
+    /// Every text message received, as it came over the wire: for checking what a device was sent at all.
+    pub heard: String,
 }
 
 impl SyncClient {
@@ -25,7 +27,7 @@ impl SyncClient {
     pub async fn open(addr: std::net::SocketAddr) -> Self {
         let (ws, _) =
             tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/sync/ws")).await.expect("ws connect");
-        Self { ws, last: 0 }
+        Self { ws, last: 0, heard: String::new() }
     }
 
     /// Opens, says hello and reads the welcome and the replay up to `caught_up`.
@@ -67,6 +69,8 @@ impl SyncClient {
             let frame = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a message within the wait");
             match frame {
                 Some(Ok(Message::Text(text))) => {
+                    self.heard.push_str(&text);
+                    self.heard.push('\n');
                     let message: ServerMessage = serde_json::from_str(&text).expect("a protocol message");
                     if let ServerMessage::Events { events } = &message {
                         if let Some(last) = events.last() {

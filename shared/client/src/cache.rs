@@ -254,7 +254,8 @@ impl Cache {
                     changes.refusals = true;
                 }
                 Event::DeviceRevoked { id } => changes.revoked |= Some(*id) == own_device,
-                Event::DeviceUpserted { .. } | Event::Unknown => {}
+                // Nothing to keep: a withheld event only moves the cursor on.
+                Event::DeviceUpserted { .. } | Event::Withheld | Event::Unknown => {}
             }
             cursor.seq = logged.seq;
         }
@@ -521,6 +522,7 @@ mod tests {
             kitchen_warn_minutes: 5,
             kitchen_late_minutes: 8,
             business_day_start: Default::default(),
+            kiosk_idle_seconds: 90,
         }
     }
 

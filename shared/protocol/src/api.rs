@@ -74,6 +74,10 @@ pub struct Tenant {
     #[serde(default, with = "time_of_day")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "04:00"))]
     pub business_day_start: NaiveTime,
+    /// Seconds a kiosk waits without a touch before it clears an unfinished order and returns to its start
+    /// screen (a kiosk installed with its own `ORDERA_KIOSK_IDLE_SECONDS` keeps that instead).
+    #[serde(default = "KioskIdle::default_seconds")]
+    pub kiosk_idle_seconds: i64,
 }
 
 impl Tenant {
@@ -192,6 +196,20 @@ impl KitchenTimers {
     }
 }
 
+/// The kiosk's idle reset: its default and bounds (seconds). Long enough to read the menu and be asked
+/// "still there?"; short enough that the next customer does not find someone else's order.
+pub struct KioskIdle;
+
+impl KioskIdle {
+    pub const DEFAULT: i64 = 90;
+    pub const MIN: i64 = 10;
+    pub const MAX: i64 = 900;
+
+    fn default_seconds() -> i64 {
+        Self::DEFAULT
+    }
+}
+
 /// Changes to the restaurant's settings; absent fields stay as they are. The currency is fixed at sign-up:
 /// every price is in its minor units.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -211,6 +229,9 @@ pub struct UpdateTenantRequest {
     /// numbered keep their day; history, reports and the export count days by the new start at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_day_start: Option<String>,
+    /// Seconds without a touch before a kiosk clears an unfinished order (10 to 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_idle_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -220,6 +241,7 @@ pub struct TenantChanges {
     pub kitchen_warn_minutes: Option<i64>,
     pub kitchen_late_minutes: Option<i64>,
     pub business_day_start: Option<NaiveTime>,
+    pub kiosk_idle_seconds: Option<i64>,
 }
 
 impl UpdateTenantRequest {
@@ -238,8 +260,25 @@ impl UpdateTenantRequest {
         let kitchen_late_minutes = minutes("kitchen_late_minutes", self.kitchen_late_minutes, &mut errors);
         let business_day_start =
             self.business_day_start.as_deref().and_then(|v| errors.check("business_day_start", business_day_start(v)));
+        let kiosk_idle_seconds = match self.kiosk_idle_seconds {
+            Some(seconds) if !(KioskIdle::MIN..=KioskIdle::MAX).contains(&seconds) => {
+                errors.add(
+                    "kiosk_idle_seconds",
+                    format!("must be between {} and {} seconds", KioskIdle::MIN, KioskIdle::MAX),
+                );
+                None
+            }
+            other => other,
+        };
         if errors.is_empty() {
-            Ok(TenantChanges { name, timezone, kitchen_warn_minutes, kitchen_late_minutes, business_day_start })
+            Ok(TenantChanges {
+                name,
+                timezone,
+                kitchen_warn_minutes,
+                kitchen_late_minutes,
+                business_day_start,
+                kiosk_idle_seconds,
+            })
         } else {
             Err(errors)
         }

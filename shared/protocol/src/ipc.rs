@@ -163,8 +163,10 @@ pub struct StartInfo {
     pub device: Option<Device>,
     /// The app's version.
     pub version: String,
-    /// Kiosk: seconds without a touch before the idle reset.
-    pub idle_seconds: u32,
+    /// Kiosk: this device's own idle reset (seconds without a touch), when it was installed with one
+    /// (`ORDERA_KIOSK_IDLE_SECONDS`); `None` follows the restaurant's setting.
+    #[serde(default)]
+    pub idle_seconds: Option<u32>,
     /// Admin: the person signed in on this device, if any (boxed: most apps never have one, and it is
     /// the largest part).
     #[serde(default)]

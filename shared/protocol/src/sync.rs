@@ -44,6 +44,10 @@ pub enum Event {
     RefusalUpserted {
         refusal: RefusedOrder,
     },
+    /// In place of an event this device may not see (another kiosk's order, say; see [`Audience`]): its
+    /// position moves on and nothing else changes, so its cursor stays gapless while the content stays on
+    /// the server. A device older than this variant reads it as `Unknown` and does the same.
+    Withheld,
     /// An event kind this version does not know: a device older than its server reads it as this, skips
     /// it and keeps following the log, instead of failing on the page again and again. Never sent.
     #[serde(other)]
@@ -80,9 +84,74 @@ pub struct Snapshot {
     /// Kitchen and admin devices: the orders still in the kitchen plus today's finished ones.
     /// Kiosks: the orders they placed today.
     pub orders: Vec<Order>,
-    /// Kitchen and admin devices: the refused orders nobody has settled yet. Kiosks: none.
+    /// Kitchen and admin devices: the refused orders nobody has settled yet. Kiosks: their own of those.
     #[serde(default)]
     pub refusals: Vec<RefusedOrder>,
+}
+
+/// Who is reading a restaurant's log, for what of it they may see: the one rule the snapshot, the replay and
+/// the live stream all go through, so that a device receives the same things however it catches up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Kitchen screens, admin devices and signed-in people: the whole restaurant.
+    Staff,
+    /// A customer-facing kiosk: the menu and the restaurant's settings, and of orders, refusals and devices
+    /// only its own. Other kiosks' customers, their notes, the staff's refusals and the device list never
+    /// reach it.
+    Kiosk { device_id: Uuid },
+}
+
+impl Audience {
+    pub fn sees_order(self, order: &Order) -> bool {
+        self.owns(order.device_id)
+    }
+
+    pub fn sees_refusal(self, refusal: &RefusedOrder) -> bool {
+        self.owns(refusal.device_id)
+    }
+
+    pub fn sees_device(self, id: Uuid) -> bool {
+        self.owns(Some(id))
+    }
+
+    fn owns(self, device: Option<Uuid>) -> bool {
+        match self {
+            Audience::Staff => true,
+            Audience::Kiosk { device_id } => device == Some(device_id),
+        }
+    }
+
+    pub fn sees(self, event: &Event) -> bool {
+        match event {
+            Event::TenantUpdated { .. }
+            | Event::CategoryUpserted { .. }
+            | Event::CategoryDeleted { .. }
+            | Event::ProductUpserted { .. }
+            | Event::ProductDeleted { .. }
+            | Event::Withheld
+            | Event::Unknown => true,
+            Event::DeviceUpserted { device } => self.sees_device(device.id),
+            Event::DeviceRevoked { id } => self.sees_device(*id),
+            Event::OrderUpserted { order } => self.sees_order(order),
+            Event::RefusalUpserted { refusal } => self.sees_refusal(refusal),
+        }
+    }
+
+    /// The log entry as this audience receives it: whole, or [`Event::Withheld`] at the same position.
+    pub fn redact(self, logged: LoggedEvent) -> LoggedEvent {
+        if self.sees(&logged.event) {
+            logged
+        } else {
+            LoggedEvent { event: Event::Withheld, ..logged }
+        }
+    }
+
+    /// The snapshot as this audience receives it.
+    pub fn trim(self, mut snapshot: Snapshot) -> Snapshot {
+        snapshot.orders.retain(|order| self.sees_order(order));
+        snapshot.refusals.retain(|refusal| self.sees_refusal(refusal));
+        snapshot
+    }
 }
 
 /// What a client sends over `/api/v1/sync/ws`.
@@ -188,5 +257,61 @@ mod tests {
         let ServerMessage::Events { events } = serde_json::from_str(page).unwrap() else { panic!("an events page") };
         assert_eq!(events[0].event, Event::Unknown);
         assert!(matches!(events[1].event, Event::CategoryDeleted { .. }));
+    }
+
+    fn order_from(device_id: Option<Uuid>) -> Order {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::now_v7(), "number": 1, "business_date": "2026-12-07", "order_type": "takeaway",
+            "status": "placed", "items": [], "total": 0, "note": "no onions", "device_id": device_id,
+            "placed_at": "2026-12-07T12:00:00Z", "preparing_at": null, "ready_at": null, "completed_at": null,
+            "cancelled_at": null, "cancel_reason": null, "updated_at": "2026-12-07T12:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    fn refusal_from(device_id: Option<Uuid>) -> RefusedOrder {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::now_v7(), "device_id": device_id, "device_name": "Kiosk", "reason": "sold out",
+            "order_type": "takeaway", "items": [], "note": "", "refused_at": "2026-12-07T12:00:00Z",
+            "resolved_at": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_kiosk_sees_the_menu_and_its_own_orders_and_the_staff_see_everything() {
+        let (own, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let kiosk = Audience::Kiosk { device_id: own };
+        let cases = [
+            (Event::CategoryDeleted { id: other }, true),
+            (Event::ProductDeleted { id: other }, true),
+            (Event::OrderUpserted { order: order_from(Some(own)) }, true),
+            (Event::OrderUpserted { order: order_from(Some(other)) }, false),
+            (Event::OrderUpserted { order: order_from(None) }, false),
+            (Event::RefusalUpserted { refusal: refusal_from(Some(own)) }, true),
+            (Event::RefusalUpserted { refusal: refusal_from(Some(other)) }, false),
+            (Event::DeviceRevoked { id: own }, true),
+            (Event::DeviceRevoked { id: other }, false),
+            (Event::Withheld, true),
+        ];
+        for (event, kiosk_sees) in cases {
+            assert_eq!(kiosk.sees(&event), kiosk_sees, "{event:?}");
+            assert!(Audience::Staff.sees(&event), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_withheld_event_keeps_its_position_and_carries_nothing_of_the_original() {
+        let kiosk = Audience::Kiosk { device_id: Uuid::now_v7() };
+        let logged = LoggedEvent {
+            seq: 41,
+            at: "2026-12-07T12:00:00Z".parse().unwrap(),
+            event: Event::OrderUpserted { order: order_from(Some(Uuid::now_v7())) },
+        };
+        let redacted = kiosk.redact(logged.clone());
+        assert_eq!((redacted.seq, redacted.at, &redacted.event), (41, logged.at, &Event::Withheld));
+        let json = serde_json::to_string(&redacted).unwrap();
+        assert_eq!(json, r#"{"seq":41,"at":"2026-12-07T12:00:00Z","event":{"type":"withheld"}}"#);
+        assert_eq!(Audience::Staff.redact(logged.clone()), logged);
     }
 }

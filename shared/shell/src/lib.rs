@@ -5,7 +5,8 @@
 //!
 //! Settings from the environment, per app kind (`KIOSK`, `KDS`, `ADMIN`): `ORDERA_SERVER_URL` (suggested on
 //! the pairing screen), `ORDERA_<KIND>_DATA_DIR` (instead of the platform's app data directory),
-//! `ORDERA_<KIND>_FULLSCREEN=1`, and for the kiosk `ORDERA_KIOSK_IDLE_SECONDS` (default 90).
+//! `ORDERA_<KIND>_FULLSCREEN=1`, and for the kiosk `ORDERA_KIOSK_IDLE_SECONDS` (this kiosk's idle reset, instead of the
+//! restaurant's setting).
 
 pub mod commands;
 
@@ -25,7 +26,8 @@ pub struct Shell {
     pub kind: DeviceKind,
     pub version: &'static str,
     pub server_url: String,
-    pub idle_seconds: u32,
+    /// The kiosk's own idle reset, overriding the restaurant's.
+    pub idle_seconds: Option<u32>,
 }
 
 /// An app's name in its environment variables: `KIOSK`, `KDS`, `ADMIN`.
@@ -105,7 +107,7 @@ where
             let engine = tauri::async_runtime::block_on(async { Engine::open(&dir, EngineConfig::default()) })?;
             forward_events(app, &engine);
             let server_url = std::env::var("ORDERA_SERVER_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-            let idle_seconds = setting(kind, "IDLE_SECONDS").and_then(|s| s.parse().ok()).unwrap_or(90);
+            let idle_seconds = setting(kind, "IDLE_SECONDS").and_then(|s| s.parse().ok());
             app.manage(Shell { engine, kind, version, server_url, idle_seconds });
             if setting(kind, "FULLSCREEN").is_some_and(|v| v == "1") {
                 if let Some(window) = app.get_webview_window("main") {

@@ -17,8 +17,8 @@ use yew::prelude::*;
 
 use super::{clock, not_in_step, ScreenProps};
 use crate::state::{
-    device_needs_a_look, device_progress, device_standing, duration_words, kind_label, Action, Dashboard as Figures,
-    Tab,
+    device_needs_a_look, device_progress, device_standing, duration_words, kind_label, Action, Behind,
+    Dashboard as Figures, State, Tab,
 };
 
 /// How often the device list is read again while the dashboard is open.
@@ -62,7 +62,6 @@ pub fn dashboard(ScreenProps { state }: &ScreenProps) -> Html {
     };
     let currency = state.currency();
     let currency = currency.as_deref();
-    let to_orders = act(state, |_: MouseEvent| Action::Tab(Tab::Orders));
     let as_of = match figures.as_of {
         Some(as_of) => format!("As of change {} · heard from the server at {}", as_of.seq, clock(&as_of.at)),
         None => "Not in step with the server yet".to_owned(),
@@ -78,7 +77,7 @@ pub fn dashboard(ScreenProps { state }: &ScreenProps) -> Html {
                     { "Offline: these figures are what the app last heard. They update as soon as the connection returns." }
                 </p>
             }
-            { figure_cards(&figures, currency, to_orders) }
+            { figure_cards(state, &figures, currency) }
             <div class="dashboard-grid">
                 <section class="surface-card chart-card" aria-labelledby="by-hour-title">
                     <h3 id="by-hour-title">{ "Orders and revenue by hour" }</h3>
@@ -121,9 +120,10 @@ pub fn dashboard(ScreenProps { state }: &ScreenProps) -> Html {
     }
 }
 
-/// The day's figures, each a button that opens the orders behind it. `data-minor` carries an amount in
-/// minor units, so a test compares the figure itself with the reports rather than its formatting.
-fn figure_cards(figures: &Figures, currency: Option<&str>, to_orders: Callback<MouseEvent>) -> Html {
+/// The day's figures, each a button that opens the orders behind it (the Orders tab, filtered by the rule
+/// the figure is counted by). `data-minor` carries an amount in minor units, so a test compares the figure
+/// itself with the reports rather than its formatting.
+fn figure_cards(state: &UseReducerHandle<State>, figures: &Figures, currency: Option<&str>) -> Html {
     let Some(summary) = &figures.summary else {
         return html! {
             <p class="error" role="alert" id="figures-corrupt">
@@ -132,9 +132,15 @@ fn figure_cards(figures: &Figures, currency: Option<&str>, to_orders: Callback<M
         };
     };
     let card = |id: &'static str, label: &'static str, value: String, minor: Option<Money>, note: Option<String>| {
+        let behind = match id {
+            "figure-prep" => Behind::Prepared,
+            "figure-open" => Behind::Open,
+            _ => Behind::Counted,
+        };
+        let onclick = act(state, move |_: MouseEvent| Action::ShowOrders(Some(behind)));
         html! {
             <button type="button" class="figure" {id} data-minor={minor.map(|m| m.0.to_string())}
-                onclick={to_orders.clone()} title="Show the orders behind this figure">
+                {onclick} title={format!("Show the orders {}", behind.words())}>
                 <span class="figure-label">{ label }</span>
                 <span class="figure-value">{ value }</span>
                 if let Some(note) = note { <span class="figure-note">{ note }</span> }

@@ -9,7 +9,7 @@ use ordera_protocol::ipc::{ExportOrdersArgs, SavedExport};
 use ordera_protocol::orders::{Order, OrderPage, OrderQuery, StatusAction, StatusChangeRequest};
 use ordera_protocol::{OrderStatus, OrderType};
 use ordera_ui::api::{self, ApiFailure};
-use ordera_ui::{money, Badge};
+use ordera_ui::{act, money, Badge};
 use uuid::Uuid;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ use yew::prelude::*;
 use super::{clock, not_in_step, ScreenProps};
 use crate::state::{
     capitalise, export_file_name, export_query, has_next_page, history_path, may_cancel, order_type_label, page_words,
-    status_label, timeline, State,
+    status_label, timeline, Action, State,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,9 +110,31 @@ pub fn orders(ScreenProps { state }: &ScreenProps) -> Html {
 
 fn today_list(state: &UseReducerHandle<State>, on_open: Callback<Order>) -> Html {
     let currency = state.currency();
-    let orders = state.newest_orders();
+    let orders = state.newest_orders(now());
     if orders.is_empty() && state.never_synced() {
         return not_in_step(state, "orders-unknown");
+    }
+    if let Some(behind) = state.behind {
+        let show_all = act(state, |_: MouseEvent| Action::ShowOrders(None));
+        let count = match orders.len() {
+            1 => "1 order".to_owned(),
+            n => format!("{n} orders"),
+        };
+        return html! {
+            <>
+                <div class="filter-chip" id="orders-behind" role="status">
+                    <span>{ format!("From the dashboard: {count} {}", behind.words()) }</span>
+                    <button type="button" class="btn btn-secondary" id="orders-show-all" onclick={show_all}>
+                        { "Show all of today's orders" }
+                    </button>
+                </div>
+                if orders.is_empty() {
+                    <div class="empty" id="orders-empty"><strong>{ "None right now" }</strong></div>
+                } else {
+                    { table(orders.into_iter(), currency.as_deref(), false, &on_open) }
+                }
+            </>
+        };
     }
     if orders.is_empty() {
         return html! {

@@ -13,7 +13,7 @@ use yew::Reducible;
 
 use super::{
     capitalise, countdown, device_needs_a_look, device_progress, device_standing, order_type_label, role_choices,
-    role_label, settle_failure, staff_in_order, staff_lock, status_label, Action, Screen, State, Tab,
+    role_label, settle_failure, staff_in_order, staff_lock, status_label, Action, Behind, Screen, State, Tab,
 };
 
 fn start(paired: bool) -> StartInfo {
@@ -23,7 +23,7 @@ fn start(paired: bool) -> StartInfo {
         kind: DeviceKind::Admin,
         device: None,
         version: "1.0.0".into(),
-        idle_seconds: 90,
+        idle_seconds: None,
         signed_in: None,
     }
 }
@@ -133,7 +133,7 @@ fn todays_orders_show_newest_first() {
     let now = Utc::now();
     let orders = vec![order(1, now - Duration::minutes(9)), order(3, now), order(2, now - Duration::minutes(3))];
     let state = run(board(), [Action::Orders(orders)]);
-    assert_eq!(state.newest_orders().iter().map(|o| o.number).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(state.newest_orders(now).iter().map(|o| o.number).collect::<Vec<_>>(), [3, 2, 1]);
 }
 
 #[test]
@@ -399,6 +399,39 @@ fn the_dashboard_counts_the_current_business_day_as_the_reports_do() {
     assert_eq!(figures.as_of.map(|a| a.seq), Some(42));
     assert_eq!(figures.sold_out, ["Halloumi Burger"]);
     assert_eq!(figures.low_stock, [("Brownie".to_owned(), 2)]);
+}
+
+#[test]
+fn each_figure_opens_the_orders_it_counts_and_another_tab_shows_them_all_again() {
+    let now = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(2, 30, 0).unwrap().and_utc();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let yesterday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let served = Order { ready_at: Some(at(12, 15)), ..sold(1, at(12, 5), today, OrderStatus::Completed, 1095) };
+    let orders = vec![
+        served,
+        sold(2, at(12, 40), today, OrderStatus::Placed, 800),
+        sold(3, at(13, 0), today, OrderStatus::Cancelled, 5000),
+        sold(9, at(3, 0) - Duration::days(1), yesterday, OrderStatus::Preparing, 700),
+    ];
+    let state = run(board(), [Action::Menu(menu()), Action::Orders(orders)]);
+    let figures = state.dashboard(now).unwrap();
+    let shown = |state: &State| state.newest_orders(now).iter().map(|o| o.number).collect::<Vec<_>>();
+
+    let counted = run(state.clone(), [Action::ShowOrders(Some(Behind::Counted))]);
+    assert_eq!(counted.tab, Tab::Orders);
+    assert_eq!(shown(&counted), [2, 1], "today's orders but the cancelled one, newest first");
+    assert_eq!(shown(&counted).len() as i64, figures.summary.as_ref().unwrap().orders);
+    let prepared = run(state.clone(), [Action::ShowOrders(Some(Behind::Prepared))]);
+    assert_eq!(shown(&prepared), [1], "the one order with a prep time");
+    let open = run(state.clone(), [Action::ShowOrders(Some(Behind::Open))]);
+    assert_eq!(shown(&open), [2, 9], "yesterday's ticket is still in the kitchen");
+    assert_eq!(shown(&open).len(), figures.open);
+
+    let all = run(open.clone(), [Action::ShowOrders(None)]);
+    assert_eq!(shown(&all), [3, 2, 1, 9]);
+    let elsewhere_and_back = run(open, [Action::Tab(Tab::Attention), Action::Tab(Tab::Orders)]);
+    assert_eq!(elsewhere_and_back.behind, None);
+    assert_eq!(shown(&elsewhere_and_back), [3, 2, 1, 9]);
 }
 
 #[test]

@@ -102,6 +102,7 @@ fn thresholds_come_from_the_restaurant_and_default_before_it_is_known() {
         kitchen_warn_minutes: 3,
         kitchen_late_minutes: 6,
         business_day_start: Default::default(),
+        kiosk_idle_seconds: 90,
     };
     state = reduce(state, Action::Menu(Menu { tenant: Some(tenant), categories: vec![], products: vec![] }));
     assert_eq!(state.thresholds(), (3, 6));
@@ -358,7 +359,7 @@ fn a_first_start_asks_for_pairing_then_a_role() {
         kind: ordera_protocol::DeviceKind::Kds,
         device: None,
         version: "0.1.0".into(),
-        idle_seconds: 90,
+        idle_seconds: None,
         signed_in: None,
     };
     let state = reduce(

@@ -9,9 +9,6 @@ use yew::prelude::*;
 
 use crate::state::{Action, State};
 
-/// The wait when the shell has not said (it has not answered yet, or did not start).
-pub const DEFAULT_IDLE_SECONDS: u32 = 90;
-
 /// The shortest idle reset honoured: enough for the "still there?" question to be read and answered.
 const MIN_IDLE_SECONDS: u32 = 6;
 
@@ -40,7 +37,7 @@ fn tick(idle_seconds: u32, idle_for: u32) -> Tick {
 pub fn use_idle(state: &UseReducerHandle<State>) -> Callback<()> {
     let idle_for = use_mut_ref(|| 0u32);
     let dispatch = state.dispatcher();
-    let idle_seconds = state.start.as_ref().map_or(DEFAULT_IDLE_SECONDS, |s| s.idle_seconds);
+    let idle_seconds = state.idle_seconds();
     let active = state.in_an_order();
     {
         let (idle_for, dispatch) = (idle_for.clone(), dispatch.clone());

@@ -74,7 +74,7 @@ fn start(paired: bool) -> StartInfo {
         kind: DeviceKind::Kiosk,
         device: None,
         version: "1.0.0".into(),
-        idle_seconds: 90,
+        idle_seconds: None,
         signed_in: None,
     }
 }
@@ -146,6 +146,24 @@ fn browsing() -> Rc<State> {
 /// A customer with a burger and two colas on the review screen.
 fn reviewing(fresh: Uuid) -> Rc<State> {
     run(browsing(), [add(burger(), 1, "no onions"), add(cola(), 2, ""), Action::Review(fresh)])
+}
+
+#[test]
+fn the_idle_reset_is_the_kiosks_own_else_the_restaurants_else_ninety_seconds() {
+    let mut tenant: ordera_protocol::api::Tenant = serde_json::from_value(serde_json::json!({
+        "id": Uuid::nil(), "name": "Soho", "timezone": "Europe/London", "currency": "GBP",
+        "created_at": "2026-12-07T12:00:00Z"
+    }))
+    .unwrap();
+    assert_eq!(tenant.kiosk_idle_seconds, 90, "a restaurant from before the setting has the default");
+    assert_eq!(run(Rc::new(State::default()), []).idle_seconds(), 90);
+    tenant.kiosk_idle_seconds = 45;
+    let with_setting = Action::Menu(Menu { tenant: Some(tenant), ..menu(vec![]) });
+    let state = run(Rc::new(State::default()), [Action::Started(start(true)), with_setting.clone()]);
+    assert_eq!(state.idle_seconds(), 45);
+    let own = StartInfo { idle_seconds: Some(600), ..start(true) };
+    let state = run(Rc::new(State::default()), [Action::Started(own), with_setting]);
+    assert_eq!(state.idle_seconds(), 600, "a kiosk installed with its own keeps it");
 }
 
 #[test]
