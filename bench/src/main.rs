@@ -429,6 +429,8 @@ async fn start_server(bin: &str, database_url: &str, redis_url: Option<&str>) ->
         .env("RUST_LOG", "warn")
         // The set-up signs up every restaurant from this one address.
         .env("ORDERA_SIGNUPS_PER_ADDRESS", "1000")
+        // Each restaurant's ten kitchen sockets share its owner's login (a real kitchen pairs each screen).
+        .env("ORDERA_SOCKETS_PER_DEVICE", SOCKETS_PER_TENANT.to_string())
         .stdout(Stdio::null())
         .kill_on_drop(true);
     if let Some(redis_url) = redis_url {

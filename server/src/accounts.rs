@@ -97,7 +97,7 @@ async fn login(
     // A malformed address cannot have an account; it gets the same answer as a wrong password.
     let email =
         Email::parse(&request.email).map(Email::into_inner).unwrap_or_else(|_| request.email.trim().to_lowercase());
-    state
+    let attempt = state
         .throttle
         .begin_login(&email, address)
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
@@ -106,7 +106,7 @@ async fn login(
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = match verify_password(&state.hashing, request.password, stored_hash).await {
         Err(busy @ ApiError::TooManyRequests { .. }) => {
-            state.throttle.login_unchecked(&email, address);
+            attempt.unchecked();
             return Err(busy);
         }
         verified => verified?,
@@ -118,7 +118,7 @@ async fn login(
     if !credentials.user.active {
         return Err(ApiError::Unauthorized("this account has been deactivated"));
     }
-    state.throttle.login_succeeded(&email, address);
+    attempt.succeeded();
     let session = start_session(&state, credentials.tenant_id, credentials.user).await?;
     Ok(ApiJson(session))
 }

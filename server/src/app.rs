@@ -61,6 +61,65 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Adds to each API operation the errors it can answer, by what the operation takes, so that a generated
+/// client or a schema-driven tester knows every answer the server gives. The rules are the server's own:
+/// every bad query, path or JSON body is a 400; a bearer token missing, expired or revoked a 401, and one
+/// without the right role or device kind a 403; an id that is not there a 404; a body too large a 413,
+/// of another content type a 415, and invalid by the field rules a 422 (so is a query out of range); a write
+/// may find a conflict (409), hit a throttle or a full password-hashing or image queue (429, with
+/// `Retry-After`) or keep colliding with other writes (503 `busy`, with `Retry-After`). An operation's
+/// own word on one of these (declared at its route) is kept.
+fn document_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", body).build())
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let methods = [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ];
+        for (method, operation) in methods {
+            let Some(operation) = operation.as_mut() else { continue };
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let by_id = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let query = parameters.iter().any(|p| p.parameter_in == ParameterIn::Query);
+            let body = operation.request_body.is_some();
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let write = method != HttpMethod::Get;
+            let statuses = [
+                ("400", true, "The request could not be read: a malformed query, path or body."),
+                ("401", secured, "No bearer token, or one that is unknown, expired or revoked."),
+                ("403", secured, "The token's person or device may not do this."),
+                ("404", by_id, "Nothing with this id in the caller's restaurant."),
+                ("409", write, "The change conflicts with the current state; the message says how."),
+                ("413", body, "The body is larger than the server accepts."),
+                ("415", body, "The body is not of the content type this operation takes."),
+                ("422", body || query, "A field is invalid; `fields` names each with the reason."),
+                (
+                    "429",
+                    write,
+                    "Too many attempts, or the server's hashing or image queue is full: retry after `Retry-After`.",
+                ),
+                ("503", write, "The write kept colliding with others and was not applied: retry after `Retry-After`."),
+            ];
+            for (status, applies, description) in statuses {
+                if applies {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
+                }
+            }
+        }
+    }
+}
+
 /// The whole API and its OpenAPI document, both from the same route declarations.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -77,6 +136,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .split_for_parts();
+    let mut openapi = openapi;
+    document_errors(&mut openapi);
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
 
@@ -202,6 +263,7 @@ impl Application {
         let (phase, phase_watch) = tokio::sync::watch::channel(Phase::Serving);
         let state = AppState {
             hub,
+            sockets: crate::sockets::Sockets::new(config.sockets_per_device, config.sockets_per_restaurant),
             bus,
             metrics,
             phase: phase_watch,

@@ -240,6 +240,8 @@ impl FromRequestParts<AppState> for ManagerAuth {
 /// forgets it, which errs on the side of letting a restaurant's staff back in.
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Of those, the logins still being checked, per key (locked after `failures` when both are).
+    pending: Mutex<HashMap<String, usize>>,
     window: Duration,
     per_account: usize,
     per_address: usize,
@@ -248,7 +250,14 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(window: Duration, per_account: usize, per_address: usize, signups_per_address: usize) -> Self {
-        Self { failures: Mutex::new(HashMap::new()), window, per_account, per_address, signups_per_address }
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+            window,
+            per_account,
+            per_address,
+            signups_per_address,
+        }
     }
 
     /// Logins are limited per account (against guessing one password) and per address (against trying
@@ -263,24 +272,46 @@ impl LoginThrottle {
     }
 
     /// Lets a login in and counts it as failed until [`Self::login_succeeded`]; `Err(seconds)` when the
-    /// account or the address is at its limit.
-    pub fn begin_login(&self, email: &str, address: IpAddr) -> Result<(), u64> {
-        self.admit(&self.login_keys(email, address))
+    /// account or the address is at its limit. While the returned attempt lives, the login is still being
+    /// checked: a key at its limit only through such logins is told to retry in a second, not after the
+    /// window, since they will be settled by then.
+    pub fn begin_login(&self, email: &str, address: IpAddr) -> Result<LoginAttempt<'_>, u64> {
+        let keys = self.login_keys(email, address);
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("throttle lock");
+        if let Some(wait) = self.wait(&mut failures, &keys, now) {
+            return Err(wait);
+        }
+        self.record(&mut failures, &keys, now);
+        // Counted as pending under the same lock, so that no one sees it counted and not pending.
+        let mut pending = self.pending.lock().expect("throttle lock");
+        for (key, _) in &keys {
+            *pending.entry(key.clone()).or_default() += 1;
+        }
+        Ok(LoginAttempt { throttle: self, email: email.to_owned(), address, settled: false })
     }
 
     /// The password was right: the account's failures are forgotten, and this login no longer counts
     /// against its address.
     pub fn login_succeeded(&self, email: &str, address: IpAddr) {
         let mut failures = self.failures.lock().expect("throttle lock");
+        self.forgive(&mut failures, (email, address));
+    }
+
+    fn forgive(&self, failures: &mut HashMap<String, VecDeque<Instant>>, (email, address): (&str, IpAddr)) {
         failures.remove(&format!("account:{email}"));
-        Self::forget(&mut failures, &[format!("address:{address}")]);
+        Self::forget(failures, &[format!("address:{address}")]);
     }
 
     /// The password was never checked (the server was too busy to): this was no guess, and must not
     /// lock a person out who retries while someone else floods the server.
     pub fn login_unchecked(&self, email: &str, address: IpAddr) {
         let mut failures = self.failures.lock().expect("throttle lock");
-        Self::forget(&mut failures, &self.login_keys(email, address).map(|(key, _)| key));
+        self.uncount(&mut failures, (email, address));
+    }
+
+    fn uncount(&self, failures: &mut HashMap<String, VecDeque<Instant>>, (email, address): (&str, IpAddr)) {
+        Self::forget(failures, &self.login_keys(email, address).map(|(key, _)| key));
     }
 
     /// Lets a sign-up in and counts it, whatever its outcome: each one costs a password hash, and a
@@ -345,9 +376,16 @@ impl LoginThrottle {
                     times.pop_front();
                 }
                 if times.len() >= *limit {
-                    let oldest = times[times.len() - limit];
-                    let remaining = self.window.saturating_sub(now.duration_since(oldest));
-                    wait = Some(wait.unwrap_or(0).max(remaining.as_secs() + 1));
+                    let checking = self.pending.lock().expect("throttle lock").get(key).copied().unwrap_or(0);
+                    let seconds = if times.len().saturating_sub(checking) < *limit {
+                        // At the limit only through logins still being checked: they are settled within a
+                        // second or so, each either forgiven or a failure for good.
+                        1
+                    } else {
+                        let oldest = times[times.len() - limit];
+                        self.window.saturating_sub(now.duration_since(oldest)).as_secs() + 1
+                    };
+                    wait = Some(wait.unwrap_or(0).max(seconds));
                 }
             }
         }
@@ -365,9 +403,84 @@ impl LoginThrottle {
     }
 }
 
+/// A login let in by the throttle, still being checked. It counts as a failure from the start (see
+/// [`LoginThrottle`]): [`Self::succeeded`] or [`Self::unchecked`] say otherwise; dropped without either,
+/// it stays a failure. Either way it is no longer pending.
+pub struct LoginAttempt<'a> {
+    throttle: &'a LoginThrottle,
+    email: String,
+    address: IpAddr,
+    settled: bool,
+}
+
+impl LoginAttempt<'_> {
+    /// The password was right (see [`LoginThrottle::login_succeeded`]).
+    pub fn succeeded(mut self) {
+        self.settle(|throttle, email, address| throttle.forgive(email, address));
+    }
+
+    /// The password was never checked (see [`LoginThrottle::login_unchecked`]).
+    pub fn unchecked(mut self) {
+        self.settle(|throttle, email, address| throttle.uncount(email, address));
+    }
+
+    /// Changes the counts and takes the login off the pending ones in one step, under both locks.
+    fn settle(&mut self, change: impl FnOnce(&LoginThrottle, &mut HashMap<String, VecDeque<Instant>>, (&str, IpAddr))) {
+        let throttle = self.throttle;
+        let mut failures = throttle.failures.lock().expect("throttle lock");
+        change(throttle, &mut failures, (&self.email, self.address));
+        self.unpend();
+        self.settled = true;
+    }
+
+    fn unpend(&self) {
+        let mut pending = self.throttle.pending.lock().expect("throttle lock");
+        for (key, _) in self.throttle.login_keys(&self.email, self.address) {
+            if let Some(count) = pending.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    pending.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginAttempt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginAttempt").field("settled", &self.settled).finish_non_exhaustive()
+    }
+}
+
+impl Drop for LoginAttempt<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            // A failure for good: its count stays, only its pending mark goes (under the order of locks
+            // every other path keeps: `failures`, then `pending`).
+            let _failures = self.throttle.failures.lock().expect("throttle lock");
+            self.unpend();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_at_its_limit_only_through_logins_being_checked_is_told_to_retry_in_a_second() {
+        let throttle = LoginThrottle::new(Duration::from_secs(900), 5, 2, 10);
+        let address: IpAddr = "10.0.0.1".parse().unwrap();
+        let first = throttle.begin_login("a@x.io", address).unwrap();
+        let second = throttle.begin_login("b@x.io", address).unwrap();
+        assert_eq!(throttle.begin_login("c@x.io", address).unwrap_err(), 1, "both are settled within a second");
+        second.succeeded();
+        drop(first);
+        // One failure for good (a's wrong password) and room for one more.
+        drop(throttle.begin_login("c@x.io", address).unwrap());
+        let wait = throttle.begin_login("d@x.io", address).unwrap_err();
+        assert!(wait > 800, "two failures for good: the rest of the window ({wait} s)");
+    }
 
     #[test]
     fn tokens_are_long_random_and_prefixed() {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -17,9 +17,22 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the binary does instead of serving, for operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
+pub enum Task {
+    /// After restoring the database from a backup (with every server stopped): moves every restaurant to a
+    /// new epoch, so each device takes a fresh snapshot instead of continuing on a history that is gone, and
+    /// keeps the orders and changes it has yet to send. Then start the servers again.
+    NewEpoch,
+}
+
 #[derive(Clone, Parser)]
 #[command(name = "ordera-server", version, about = "Ordera: restaurant ordering server")]
 pub struct Config {
+    /// Serve (no task), or run one task and exit.
+    #[command(subcommand)]
+    pub task: Option<Task>,
+
     /// Where to listen.
     #[arg(long, env = "ORDERA_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
@@ -115,9 +128,28 @@ pub struct Config {
     #[arg(long, env = "ORDERA_REAUTH_MS", default_value_t = 30_000, hide = true)]
     pub reauth_ms: u64,
 
-    /// Messages queued for one sync socket before the client counts as too slow and is closed.
-    #[arg(long, env = "ORDERA_SEND_QUEUE", default_value_t = 256, hide = true)]
-    pub send_queue: usize,
+    /// Bytes one sync socket may hold unsent. A live event past it closes the socket as too slow (the
+    /// client catches up by cursor when it reconnects); replay waits for room, so a client that asks for the
+    /// whole log and never reads holds no more than this.
+    #[arg(long, env = "ORDERA_SEND_BUFFER_BYTES", default_value_t = 1024 * 1024)]
+    pub send_buffer_bytes: usize,
+
+    /// How long writing one message to a sync socket may take, in milliseconds, before the client counts
+    /// as gone (it stopped reading, or its link died without a word) and the socket is dropped.
+    #[arg(long, env = "ORDERA_WRITE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub write_timeout_ms: u64,
+
+    /// Orders an export reads and writes at a time (its memory is one page, whatever its length).
+    #[arg(long, env = "ORDERA_EXPORT_PAGE", default_value_t = 500, hide = true)]
+    pub export_page: i64,
+
+    /// Sync sockets one device (or signed-in person) may hold on an instance; a newer one closes the oldest.
+    #[arg(long, env = "ORDERA_SOCKETS_PER_DEVICE", default_value_t = 2)]
+    pub sockets_per_device: usize,
+
+    /// Sync sockets one restaurant may hold on an instance; past it, new ones are refused (close code 4010).
+    #[arg(long, env = "ORDERA_SOCKETS_PER_RESTAURANT", default_value_t = 500)]
+    pub sockets_per_restaurant: usize,
 
     /// This server is reached only through the deployment's reverse proxy, which sets `X-Real-IP`: login
     /// and pairing throttles then count the client's address rather than the proxy's.
@@ -175,6 +207,7 @@ impl Config {
     /// Settings for tests: loopback on a free port, the given database, small limits.
     pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
         Self {
+            task: None,
             addr: "127.0.0.1:0".parse().expect("valid address"),
             database_url: Some(SecretString::from(database_url.to_owned())),
             redis_url: None,
@@ -196,7 +229,11 @@ impl Config {
             hello_timeout_ms: 1_000,
             idle_timeout_ms: 60_000,
             reauth_ms: 30_000,
-            send_queue: 256,
+            send_buffer_bytes: 1024 * 1024,
+            write_timeout_ms: 10_000,
+            export_page: 500,
+            sockets_per_device: 2,
+            sockets_per_restaurant: 500,
             behind_proxy: false,
             sentry_dsn: None,
             sentry_environment: "test".to_owned(),

@@ -162,6 +162,34 @@ where
     }
 }
 
+/// A command's JSON body, decoded even when some of its text is not free text (those fields come second), so
+/// that the refusal can be kept and answered by the command's id. Otherwise as [`ApiJson`].
+#[derive(Debug)]
+pub struct ApiCommand<T>(pub T, pub Option<ordera_protocol::FieldErrors>);
+
+impl<T, S> FromRequest<S> for ApiCommand<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !json_content_type(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned()));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("request body too large".to_owned())
+            } else {
+                ApiError::BadRequest(rejection.body_text())
+            }
+        })?;
+        let (command, unfree) = input::command_body(&bytes)?;
+        Ok(ApiCommand(command, unfree))
+    }
+}
+
 /// `application/json`, or a `+json` type, with any parameters (as `axum::Json` accepts).
 fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };

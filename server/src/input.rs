@@ -62,6 +62,17 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputError> {
     decode(&value)
 }
 
+/// A command's request body: a JSON object decoded as `T`, with the fields whose text is not free text (see
+/// [`message`]).
+pub fn command_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Option<FieldErrors>), InputError> {
+    let value = parse(bytes)?;
+    if !value.is_object() {
+        return Err(InputError::Invalid { message: "the body must be a JSON object".into(), fields: None });
+    }
+    let decoded = decode(&value)?;
+    Ok((decoded, unfree_text(&value)))
+}
+
 /// A sync message, decoded as `T`, with the fields whose text is not free text. The message is decoded even
 /// then, so that a command can be answered by its id (refused, and dropped from the device's outbox) rather
 /// than left to be sent again and again.

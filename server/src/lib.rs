@@ -21,6 +21,7 @@ pub mod input;
 pub mod metrics;
 pub mod orders;
 pub mod reports;
+pub mod sockets;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{Auth, ManagerAuth, Principal};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::error::{ApiCommand, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use crate::store::{Actor, OrderFilter};
 
@@ -68,15 +68,35 @@ fn actor(auth: &Auth) -> Actor {
 /// Places an order for a kiosk, an admin device or a signed-in user; kitchen screens only work orders.
 pub async fn place(state: &AppState, auth: &Auth, request: &PlaceOrderRequest) -> ApiResult<CommandResult> {
     if let Principal::Device { kind: DeviceKind::Kds, .. } = auth.principal {
-        return Err(ApiError::Forbidden("kitchen screens cannot place orders"));
+        return Err(refused(state, auth, request, ApiError::Forbidden("kitchen screens cannot place orders")).await);
     }
-    let order = request.validate()?;
+    let order = match request.validate() {
+        Ok(order) => order,
+        Err(fields) => return Err(refused(state, auth, request, ApiError::invalid(fields)).await),
+    };
     let result = state.store.place_order(auth.tenant_id, actor(auth), &order).await?;
     if result.outcome == Outcome::Applied {
         metrics::counter!(crate::metrics::ORDERS_PLACED).increment(1);
         tracing::info!(tenant = %auth.tenant_id, order = %order.id, "order placed");
     }
     Ok(result)
+}
+
+/// The answer to an order refused before it reached the menu for `error`. A device's order is kept first, as
+/// the menu's refusals are: the device saved it for a customer who believes it was ordered, so staff must see
+/// it (and the device may drop it from its outbox). A person placing an order hears the reason at once.
+/// When it cannot be kept, the answer is that failure, so that the device sends it again later.
+pub async fn refused(state: &AppState, auth: &Auth, request: &PlaceOrderRequest, error: ApiError) -> ApiError {
+    if let Principal::Device { device_id, .. } = auth.principal {
+        // The reason may quote what was refused (a field's name as sent): kept to its printable characters.
+        let reason: String =
+            error.to_string().chars().filter(|c| ordera_protocol::validate::is_free_text_char(*c)).collect();
+        let order = request.as_refused();
+        if let Err(failure) = state.store.keep_refused(auth.tenant_id, device_id, &order, reason).await {
+            return failure;
+        }
+    }
+    error
 }
 
 /// How much faster than the server's a device's clock may run before its commands look younger than they
@@ -155,8 +175,11 @@ fn command_response(result: CommandResult, created: StatusCode) -> ApiResult<(St
 async fn place_order(
     State(state): State<AppState>,
     auth: Auth,
-    ApiJson(request): ApiJson<PlaceOrderRequest>,
+    ApiCommand(request, unfree): ApiCommand<PlaceOrderRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<Order>)> {
+    if let Some(fields) = unfree {
+        return Err(refused(&state, &auth, &request, ApiError::invalid(fields)).await);
+    }
     command_response(place(&state, &auth, &request).await?, StatusCode::CREATED)
 }
 
@@ -287,7 +310,8 @@ fn spreadsheet_text(text: String) -> String {
     }
 }
 
-/// Order history as CSV (same filters, no paging), with times in the restaurant's time zone.
+/// Order history as CSV (same filters, no paging), with times in the restaurant's time zone. Streamed a
+/// page at a time, newest first, up to 100,000 orders.
 #[utoipa::path(get, path = "/orders/export.csv", tag = "orders", security(("bearer" = [])), params(OrderQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
 async fn export_csv(
@@ -298,62 +322,122 @@ async fn export_csv(
     let tenant = state.store.tenant(me.tenant_id).await?;
     let tz: chrono_tz::Tz = tenant.timezone.parse().map_err(|_| anyhow::anyhow!("stored time zone"))?;
     let currency = Currency::parse(&tenant.currency).map_err(|_| anyhow::anyhow!("stored currency"))?;
-    let (orders, _) = state.store.orders(me.tenant_id, &filter(&query, MAX_EXPORT_ROWS, 0)?).await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record([
-            "number",
-            "business_date",
-            "placed_at",
-            "type",
-            "status",
-            "items",
-            "total",
-            "currency",
-            "note",
-            "prep_seconds",
-            "cancel_reason",
-        ])
-        .map_err(anyhow::Error::from)?;
-    for order in &orders {
-        let items: Vec<String> = order
-            .items
-            .iter()
-            .map(|i| {
-                if i.note.is_empty() {
-                    format!("{}x {}", i.quantity, i.name)
-                } else {
-                    format!("{}x {} ({})", i.quantity, i.name, i.note)
-                }
-            })
-            .collect();
-        let prep = order.ready_at.map(|ready| (ready - order.placed_at).num_seconds().to_string()).unwrap_or_default();
-        let total = currency.format(order.total);
-        let amount = total.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-');
-        writer
-            .write_record([
-                order.number.to_string(),
-                order.business_date.to_string(),
-                order.placed_at.with_timezone(&tz).to_rfc3339(),
-                order.order_type.to_string(),
-                order.status.to_string(),
-                spreadsheet_text(items.join("; ")),
-                amount.to_owned(),
-                tenant.currency.clone(),
-                spreadsheet_text(order.note.clone()),
-                prep,
-                spreadsheet_text(order.cancel_reason.clone().unwrap_or_default()),
-            ])
-            .map_err(anyhow::Error::from)?;
-    }
-    let body = writer.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?;
+    let csv = CsvFormat { tz, currency, code: tenant.currency.clone() };
+    let page = state.config.export_page.clamp(1, MAX_EXPORT_ROWS);
+    let filter = filter(&query, page, 0)?;
+    // The first page is read before answering, so that a failure then is a clean error rather than a
+    // file cut short; one later is logged and ends the download early, which the client sees as such.
+    let first = state.store.orders_after(me.tenant_id, &filter, None).await?;
+    let head = csv.with_header(&first)?;
+    let tenant_id = me.tenant_id;
+    let pages = futures_util::stream::unfold(Some((first, 0i64)), move |next| {
+        let (state, mut filter, csv) = (state.clone(), filter.clone(), csv.clone());
+        async move {
+            let (orders, sent) = next?;
+            // A short page was the last; the export stops at its bound, the last page cut to fit.
+            let full = orders.len() as i64 == page;
+            let sent = sent + orders.len() as i64;
+            filter.limit = page.min(MAX_EXPORT_ROWS - sent);
+            if !full || filter.limit <= 0 {
+                return None;
+            }
+            let after = orders.last().map(|o| (o.placed_at, o.id));
+            match state.store.orders_after(tenant_id, &filter, after).await.map_err(anyhow::Error::from) {
+                Ok(page) if page.is_empty() => None,
+                Ok(page) => match csv.rows(&page) {
+                    Ok(bytes) => Some((Ok(bytes), Some((page, sent)))),
+                    Err(error) => Some((Err(cut_short(error)), None)),
+                },
+                Err(error) => Some((Err(cut_short(error)), None)),
+            }
+        }
+    });
+    let body =
+        futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }), pages);
     let filename = format!("attachment; filename=\"orders-{}.csv\"", Utc::now().with_timezone(&tz).format("%Y-%m-%d"));
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
             (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
         ],
-        body,
+        axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// An export that failed after its first page: logged, and the download ends there.
+fn cut_short(error: anyhow::Error) -> std::io::Error {
+    tracing::error!(error = %error, "an export failed after it had started");
+    std::io::Error::other("the export failed")
+}
+
+/// How an export writes orders: times in the restaurant's zone, amounts in its currency.
+#[derive(Clone)]
+struct CsvFormat {
+    tz: chrono_tz::Tz,
+    currency: Currency,
+    code: String,
+}
+
+impl CsvFormat {
+    const HEADER: [&'static str; 11] = [
+        "number",
+        "business_date",
+        "placed_at",
+        "type",
+        "status",
+        "items",
+        "total",
+        "currency",
+        "note",
+        "prep_seconds",
+        "cancel_reason",
+    ];
+
+    fn with_header(&self, orders: &[Order]) -> anyhow::Result<Vec<u8>> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(Self::HEADER)?;
+        self.write(&mut writer, orders)?;
+        writer.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+    }
+
+    fn rows(&self, orders: &[Order]) -> anyhow::Result<Vec<u8>> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        self.write(&mut writer, orders)?;
+        writer.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))
+    }
+
+    fn write(&self, writer: &mut csv::Writer<Vec<u8>>, orders: &[Order]) -> anyhow::Result<()> {
+        for order in orders {
+            let items: Vec<String> = order
+                .items
+                .iter()
+                .map(|i| {
+                    if i.note.is_empty() {
+                        format!("{}x {}", i.quantity, i.name)
+                    } else {
+                        format!("{}x {} ({})", i.quantity, i.name, i.note)
+                    }
+                })
+                .collect();
+            let prep =
+                order.ready_at.map(|ready| (ready - order.placed_at).num_seconds().to_string()).unwrap_or_default();
+            let total = self.currency.format(order.total);
+            let amount = total.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-');
+            writer.write_record([
+                order.number.to_string(),
+                order.business_date.to_string(),
+                order.placed_at.with_timezone(&self.tz).to_rfc3339(),
+                order.order_type.to_string(),
+                order.status.to_string(),
+                spreadsheet_text(items.join("; ")),
+                amount.to_owned(),
+                self.code.clone(),
+                spreadsheet_text(order.note.clone()),
+                prep,
+                spreadsheet_text(order.cancel_reason.clone().unwrap_or_default()),
+            ])?;
+        }
+        Ok(())
+    }
 }

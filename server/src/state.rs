@@ -19,6 +19,8 @@ pub struct AppState {
     pub imaging: Arc<CpuQueue>,
     /// This instance's sockets, by restaurant.
     pub hub: Arc<Hub>,
+    /// How many sockets each restaurant and device holds here, within the configured limits.
+    pub sockets: Arc<crate::sockets::Sockets>,
     /// The other instances.
     pub bus: Arc<dyn Bus>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,

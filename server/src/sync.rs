@@ -3,8 +3,10 @@
 //! A session: the client says `hello {token, epoch, since}`; the server answers `welcome`, subscribes to
 //! the restaurant's live events, replays `seq > since` from the log in pages, says `caught_up`, then
 //! forwards live events (filling any gap from the log, dropping repeats) and runs the client's commands,
-//! acking each after commit. A reader loop and a writer task share a bounded queue: a client that reads too
-//! slowly fills it and is closed with `SLOW_CONSUMER`, to catch up by cursor when it reconnects.
+//! acking each after commit. A reader loop and a writer task share a queue bounded in bytes: a client that
+//! reads too slowly fills it and is closed with `SLOW_CONSUMER`, to catch up by cursor when it reconnects;
+//! one that stops reading altogether is dropped when a write takes longer than the write timeout. Each
+//! restaurant and device holds a bounded number of sockets (`crate::sockets`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use ordera_protocol::orders::CommandResult;
 use ordera_protocol::sync::{close, Audience, ClientMessage, Cursor, Event, LoggedEvent, ServerMessage, Snapshot};
 use ordera_protocol::{DeviceKind, FieldErrors};
 use sentry::SentryFutureExt;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{timeout, Instant};
 use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,8 +36,11 @@ use crate::{hub, input, metrics, orders};
 
 /// The largest client message accepted; commands are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// Events per replay page.
+/// Events per replay page read from the log.
 pub const REPLAY_PAGE: i64 = 500;
+/// The most a replay message carries, in bytes: a page of large orders goes as several messages, each well
+/// under what the WebSocket layer buffers for one write (1 MiB) and under the socket's byte budget.
+pub const REPLAY_MESSAGE_BYTES: usize = 256 * 1024;
 /// A socket writes what its device reports with its pings (log position, waiting changes) at most this
 /// often; clients ping every few seconds, and a manager's device list needs no more than this.
 pub const POSITION_REPORT_INTERVAL: Duration = Duration::from_secs(5);
@@ -113,19 +118,23 @@ impl Closing {
 
 async fn session(state: AppState, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (queue, mut outgoing) = mpsc::channel::<Message>(state.config.send_queue.max(1));
+    // What the socket holds unsent is bounded in bytes: each queued message holds permits for its size until
+    // it is written.
+    let budget = Arc::new(Semaphore::new(state.config.send_buffer_bytes.max(1)));
+    let (queue, mut outgoing) = mpsc::unbounded_channel::<Queued>();
     // A close that must not wait behind a full queue (a slow client) takes this way instead.
     let (urgent_close, mut urgent) = tokio::sync::oneshot::channel::<CloseFrame>();
+    let write_timeout = Duration::from_millis(state.config.write_timeout_ms);
     let writer = tokio::spawn(async move {
         loop {
-            let message = tokio::select! {
+            let (message, permit) = tokio::select! {
                 biased;
                 frame = &mut urgent => match frame {
-                    Ok(frame) => Message::Close(Some(frame)),
+                    Ok(frame) => (Message::Close(Some(frame)), None),
                     Err(_) => break,
                 },
-                message = outgoing.recv() => match message {
-                    Some(message) => message,
+                queued = outgoing.recv() => match queued {
+                    Some(queued) => queued,
                     None => break,
                 },
             };
@@ -139,9 +148,12 @@ async fn session(state: AppState, socket: WebSocket) {
                     }
                     break;
                 }
-                sent = sink.send(message) => sent,
+                // A client that stopped reading (or whose link died without a word) would hold the writer,
+                // and what waits for it, for ever.
+                sent = timeout(write_timeout, sink.send(message)) => matches!(sent, Ok(Ok(()))),
             };
-            if sent.is_err() || closing {
+            drop(permit);
+            if !sent || closing {
                 break;
             }
         }
@@ -150,6 +162,7 @@ async fn session(state: AppState, socket: WebSocket) {
     let mut session = Session {
         state,
         queue: queue.clone(),
+        budget: budget.clone(),
         last: 0,
         auth: None,
         audience: Audience::Kiosk { device_id: uuid::Uuid::nil() },
@@ -164,8 +177,10 @@ async fn session(state: AppState, socket: WebSocket) {
     };
     if let Some(Closing { code, reason }) = closing {
         let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-        // In order after what is queued when there is room; ahead of it when the queue is full.
-        if queue.try_send(Message::Close(Some(frame.clone()))).is_err() {
+        // In order after what is queued when there is room; ahead of it when the socket is full.
+        let room = budget.available_permits() * 2 >= session.state.config.send_buffer_bytes.max(1)
+            && code != close::SLOW_CONSUMER;
+        if !room || queue.send((Message::Close(Some(frame.clone())), None)).is_err() {
             let _ = urgent_close.send(frame);
         }
     }
@@ -174,14 +189,21 @@ async fn session(state: AppState, socket: WebSocket) {
     let _ = timeout(Duration::from_secs(2), session.flush_report()).await;
     drop(session);
     drop(queue);
+    let abort = writer.abort_handle();
     if timeout(Duration::from_secs(10), writer).await.is_err() {
-        tracing::debug!("a sync socket's writer did not finish; dropping it");
+        // Ended rather than left writing to a socket this instance no longer counts.
+        abort.abort();
+        tracing::debug!("a sync socket's writer did not finish; ended it");
     }
 }
 
+/// A message on its way to the socket, with the share of the socket's byte budget it holds until written.
+type Queued = (Message, Option<OwnedSemaphorePermit>);
+
 struct Session {
     state: AppState,
-    queue: mpsc::Sender<Message>,
+    queue: mpsc::UnboundedSender<Queued>,
+    budget: Arc<Semaphore>,
     /// The newest sequence number this client has been sent.
     last: i64,
     auth: Option<Auth>,
@@ -209,21 +231,30 @@ impl Session {
         self.send_text(json.into())
     }
 
-    /// Queues without waiting: a full queue means the client is not keeping up.
+    /// The permits a message of `len` bytes holds: its size, and never more than the whole budget (one
+    /// message larger than the budget waits until the socket has written everything else).
+    fn cost(&self, len: usize) -> u32 {
+        let whole = self.state.config.send_buffer_bytes.max(1);
+        u32::try_from(len.clamp(1, whole)).unwrap_or(u32::MAX)
+    }
+
+    /// Queues without waiting: no room left means the client is not keeping up.
     fn send_text(&self, text: Utf8Bytes) -> Result<(), Closing> {
-        match self.queue.try_send(Message::Text(text)) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                Err(Closing::new(close::SLOW_CONSUMER, "too slow: reconnect and catch up from your cursor"))
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Closing::new(1000, "gone")),
+        match self.budget.clone().try_acquire_many_owned(self.cost(text.len())) {
+            Ok(permit) => self.queue.send((Message::Text(text), Some(permit))).map_err(|_| Closing::new(1000, "gone")),
+            Err(_) => Err(Closing::new(close::SLOW_CONSUMER, "too slow: reconnect and catch up from your cursor")),
         }
     }
 
     /// Waits for room: replay pages go at the client's pace, not at the database's.
-    async fn send_paced(&self, message: &ServerMessage) -> Result<(), Closing> {
-        let json = serde_json::to_string(message).expect("server messages serialise");
-        self.queue.send(Message::Text(json.into())).await.map_err(|_| Closing::new(1000, "gone"))
+    async fn send_paced(&self, json: String) -> Result<(), Closing> {
+        let permit = self
+            .budget
+            .clone()
+            .acquire_many_owned(self.cost(json.len()))
+            .await
+            .map_err(|_| Closing::new(1000, "gone"))?;
+        self.queue.send((Message::Text(json.into()), Some(permit))).map_err(|_| Closing::new(1000, "gone"))
     }
 
     async fn next_message(stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Incoming {
@@ -315,6 +346,21 @@ impl Session {
             scope.set_tag("tenant", tenant_id);
             scope.set_tag("device_kind", kind);
         });
+        // A device by its id; a signed-in person by their session, since one person may rightly be signed
+        // in on several computers at once.
+        let owner = match auth.principal {
+            Principal::Device { device_id, .. } => device_id,
+            Principal::User { .. } => {
+                let hash = crate::auth::token_hash(&self.token);
+                uuid::Uuid::from_slice(&hash[..16]).expect("a SHA-256 digest is longer than 16 bytes")
+            }
+        };
+        let mut seat = self.state.sockets.take(tenant_id, owner).map_err(|_| {
+            Closing::new(
+                close::TOO_MANY_SOCKETS,
+                "this restaurant has as many connections here as it may; try again shortly",
+            )
+        })?;
         let _counted = metrics::GaugeGuard::new(::metrics::gauge!(metrics::WS_CONNECTIONS, "kind" => kind));
 
         // 2. Subscribe before reading the log, so nothing committed in between falls through.
@@ -322,17 +368,27 @@ impl Session {
         let head = self.state.store.head(tenant_id).await.map_err(internal)?;
         self.send(&ServerMessage::Welcome { tenant_id, head })?;
 
-        // 3. Replay, or ask for a resync when the cursor cannot be continued.
-        if let Some(reason) = self.resync_reason(head, epoch, since).await? {
-            self.send(&ServerMessage::Resync { reason: reason.into(), epoch: head.epoch })?;
-            // The client will fetch a snapshot and come back with its cursor; live events until then are
-            // of no use to it.
-            self.last = head.seq;
-        } else {
-            self.last = since;
-            self.catch_up().await?;
-            self.state.hub.replayed_to(tenant_id, self.last);
-            self.send(&ServerMessage::CaughtUp { seq: self.last })?;
+        // 3. Replay, or ask for a resync when the cursor cannot be continued. A newer socket of the same
+        // device ends this one here too: a device reconnecting in a loop must not hold a socket per attempt
+        // while each waits for its replay to be read.
+        let replaced = Closing::new(close::REPLACED, "this device connected again; this older connection is closed");
+        let replay = async {
+            if let Some(reason) = self.resync_reason(head, epoch, since).await? {
+                self.send(&ServerMessage::Resync { reason: reason.into(), epoch: head.epoch })?;
+                // The client will fetch a snapshot and come back with its cursor; live events until then
+                // are of no use to it.
+                self.last = head.seq;
+            } else {
+                self.last = since;
+                self.catch_up().await?;
+                self.state.hub.replayed_to(tenant_id, self.last);
+                self.send(&ServerMessage::CaughtUp { seq: self.last })?;
+            }
+            Ok::<_, Closing>(())
+        };
+        tokio::select! {
+            done = replay => done?,
+            _ = &mut seat.replaced => return Err(replaced),
         }
 
         // 4. Live.
@@ -358,13 +414,15 @@ impl Session {
                             message: format!("could not read that message: {why}"),
                         })?,
                         Incoming::Message(message) => self.handle(message).await?,
-                        Incoming::Refused(message, fields) => self.refuse(message, fields)?,
+                        Incoming::Refused(message, fields) => self.refuse(message, fields).await?,
                     }
                 },
                 _ = tokio::time::sleep_until(last_heard + idle_timeout) => {
                     return Err(Closing::new(close::IDLE, "nothing heard for too long"));
                 },
                 _ = stopping(&mut phase) => return Err(going_away),
+                // Resolves only when a newer socket of this device took this one's place.
+                _ = &mut seat.replaced => return Err(replaced),
                 _ = reauth.tick() => {
                     if let Err(ApiError::Unauthorized(_)) = authenticate(&self.state, &self.token).await {
                         return Err(Closing::new(close::UNAUTHORIZED, "the token is no longer valid"));
@@ -404,8 +462,11 @@ impl Session {
             let Some(newest) = events.last().map(|e| e.seq) else { return Ok(()) };
             self.check_revoked(&events)?;
             ::metrics::counter!(metrics::EVENTS_DELIVERED).increment(events.len() as u64);
-            let events = events.into_iter().map(|event| self.audience.redact(event)).collect();
-            self.send_paced(&ServerMessage::Events { events }).await?;
+            let events: Vec<LoggedEvent> = events.into_iter().map(|event| self.audience.redact(event)).collect();
+            let most = REPLAY_MESSAGE_BYTES.min(self.state.config.send_buffer_bytes.max(1));
+            for message in events_messages(&events, most) {
+                self.send_paced(message).await?;
+            }
             self.last = newest;
         }
     }
@@ -455,20 +516,41 @@ impl Session {
     }
 
     /// Answers a message refused for its text as the same command with an invalid field would be: a
-    /// command is acked as rejected (the device drops it from its outbox and shows why), anything else is
-    /// said back.
-    fn refuse(&self, message: ClientMessage, fields: FieldErrors) -> Result<(), Closing> {
-        let reason = ApiError::invalid(fields).to_string();
+    /// command is acked as rejected (the device drops it from its outbox and shows why; an order is kept
+    /// among the refused orders first, for staff to see), anything else is said back.
+    async fn refuse(&self, message: ClientMessage, fields: FieldErrors) -> Result<(), Closing> {
+        let error = ApiError::invalid(fields);
         let command_id = match message {
-            ClientMessage::PlaceOrder { command_id, .. } => command_id,
+            ClientMessage::PlaceOrder { command_id, order } => {
+                let auth = self.auth.expect("authenticated before commands");
+                let state = self.state.clone();
+                let answer = seen_through(async move { Ok(orders::refused(&state, &auth, &order, error).await) });
+                return match answer.await.unwrap_or_else(|failure| failure) {
+                    error @ (ApiError::Internal(_) | ApiError::Busy) => self.not_acked(&error),
+                    error => {
+                        let result = CommandResult::rejected(error.to_string(), None);
+                        self.send(&ServerMessage::Ack { command_id, result })
+                    }
+                };
+            }
             ClientMessage::ChangeStatus { change, .. } => change.command_id,
             ClientMessage::MarkItems { change, .. } => change.command_id,
             ClientMessage::Hello { .. } => return Err(Closing::new(close::PROTOCOL, "hello may be sent only once")),
             ClientMessage::Ping { .. } => {
-                return self.send(&ServerMessage::Error { code: "bad_message".into(), message: reason })
+                return self.send(&ServerMessage::Error { code: "bad_message".into(), message: error.to_string() })
             }
         };
-        self.send(&ServerMessage::Ack { command_id, result: CommandResult::rejected(reason, None) })
+        self.send(&ServerMessage::Ack { command_id, result: CommandResult::rejected(error.to_string(), None) })
+    }
+
+    /// A command that failed inside, or kept colliding with other writes, is not acked: the client keeps it
+    /// and sends it again later (the code it knows for that is "internal").
+    fn not_acked(&self, error: &ApiError) -> Result<(), Closing> {
+        tracing::error!(error = ?error, "a sync command failed");
+        self.send(&ServerMessage::Error {
+            code: "internal".into(),
+            message: "the command could not be processed; it will be retried".into(),
+        })
     }
 
     async fn handle(&mut self, message: ClientMessage) -> Result<(), Closing> {
@@ -515,13 +597,7 @@ impl Session {
             Ok(result) => result,
             // Internal failures, and writes that kept colliding with others, are not acked: the client keeps
             // the command and sends it again later (the code it knows for that is "internal").
-            Err(error @ (ApiError::Internal(_) | ApiError::Busy)) => {
-                tracing::error!(error = ?error, "a sync command failed");
-                return self.send(&ServerMessage::Error {
-                    code: "internal".into(),
-                    message: "the command could not be processed; it will be retried".into(),
-                });
-            }
+            Err(error @ (ApiError::Internal(_) | ApiError::Busy)) => return self.not_acked(&error),
             // Anything else is the command's own fault and will not improve by retrying.
             Err(error) => CommandResult::rejected(error.to_string(), None),
         };
@@ -539,6 +615,29 @@ async fn seen_through<T: Send + 'static>(
         Ok(result) => result,
         Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
+}
+
+/// `events` as `events` messages (`ServerMessage::Events`) of at most about `most` bytes each; an event
+/// larger than that goes alone. Each event is serialised once and the messages put together from them.
+fn events_messages(events: &[LoggedEvent], most: usize) -> Vec<String> {
+    let whole = |listed: &str| format!(r#"{{"type":"events","events":[{listed}]}}"#);
+    let mut messages = Vec::new();
+    let mut listed = String::new();
+    for event in events {
+        let json = serde_json::to_string(event).expect("events serialise");
+        if !listed.is_empty() && listed.len() + json.len() + 40 > most {
+            messages.push(whole(&listed));
+            listed.clear();
+        }
+        if !listed.is_empty() {
+            listed.push(',');
+        }
+        listed.push_str(&json);
+    }
+    if !listed.is_empty() {
+        messages.push(whole(&listed));
+    }
+    messages
 }
 
 fn too_big_closing() -> Closing {
@@ -571,5 +670,32 @@ pub async fn position_checks(hub: std::sync::Arc<hub::Hub>, every: Duration) {
     loop {
         interval.tick().await;
         hub.check_positions().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_page_goes_as_messages_within_the_bound_that_read_back_as_its_events() {
+        let events: Vec<LoggedEvent> = (1..=40)
+            .map(|seq| LoggedEvent {
+                seq,
+                at: chrono::Utc::now(),
+                event: Event::CategoryDeleted { id: uuid::Uuid::now_v7() },
+            })
+            .collect();
+        let messages = events_messages(&events, 1000);
+        assert!(messages.len() > 1, "split");
+        let mut read = Vec::new();
+        for message in &messages {
+            assert!(message.len() <= 1000, "{} bytes", message.len());
+            let ServerMessage::Events { events } = serde_json::from_str(message).unwrap() else { panic!("events") };
+            read.extend(events);
+        }
+        assert_eq!(read, events);
+        assert_eq!(events_messages(&events[..1], 10).len(), 1, "one event larger than the bound goes alone");
+        assert!(events_messages(&[], 1000).is_empty());
     }
 }

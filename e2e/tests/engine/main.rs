@@ -161,7 +161,7 @@ macro_rules! both {
 both!(
     every_queued_order_arrives_once_through_cuts_stalls_resets_and_outages,
     a_thousand_orders_queued_offline_arrive_in_order_exactly_once,
-    a_server_restart_with_a_new_epoch_resyncs_and_keeps_the_outbox,
+    a_restore_from_backup_and_a_new_epoch_resync_devices_that_keep_their_outbox,
 );
 
 /// Thousands of operations (orders from a kiosk, bumps from a kitchen screen, menu edits by a manager)
@@ -287,43 +287,100 @@ async fn a_thousand_orders_queued_offline_arrive_in_order_exactly_once(backend: 
 
 /// The server dies while the kiosk is offline and comes back from a restore (a new epoch, an empty
 /// log): the kiosk takes a new snapshot, keeps its outbox and delivers it.
-async fn a_server_restart_with_a_new_epoch_resyncs_and_keeps_the_outbox(backend: Backend) {
+/// A restore from backup, done as the README says: the database is backed up while a kiosk is online; the
+/// kiosk then places two orders, which the restore will undo; offline, it queues five more; with the server
+/// stopped the backup is restored and `ordera-server new-epoch` run; the restarted server's log grows past
+/// the kiosk's old cursor before the kiosk is back. The kiosk must take a fresh snapshot (not continue from
+/// its cursor on a history that is gone, keeping orders the server no longer has), and its five queued
+/// orders must arrive once.
+async fn a_restore_from_backup_and_a_new_epoch_resync_devices_that_keep_their_outbox(backend: Backend) {
     let mut world = World::new(backend).await;
     let (kiosk, _dir) = world.engine("kiosk").await;
     until("online", Duration::from_secs(10), || settled(&kiosk)).await;
-    let before = world.snapshot().await.cursor;
-    world.server.kill();
+    let backed_up = world.snapshot().await.cursor;
+    let backup = world.data.path().join("backup");
+    backup_database(&world, &backup).await;
+
+    let undone = [order(world.products[0]), order(world.products[1])];
+    for request in &undone {
+        kiosk.place_order(request.clone()).unwrap();
+    }
+    converged(&world, &[&kiosk]).await;
+    let cursor = kiosk.status().position.expect("a position");
+    world.proxy.set_mode(Mode::Down);
     until("offline", Duration::from_secs(10), || kiosk.status().connection != ConnectionState::Online).await;
-    let mut placed = Vec::new();
+    let mut queued = Vec::new();
     for n in 0..5 {
         let request = order(world.products[n % world.products.len()]);
-        placed.push(request.id);
+        queued.push(request.id);
         kiosk.place_order(request).unwrap();
     }
-    restore_log(&world).await;
+
+    world.server.kill();
+    world.database_url = restore_database(&world, &backup).await;
+    let task = std::process::Command::new(ordera_e2e::process::server_binary(env!("CARGO_TARGET_TMPDIR")))
+        .arg("new-epoch")
+        .env("DATABASE_URL", &world.database_url)
+        .env_remove("REDIS_URL")
+        .env_remove("SENTRY_DSN")
+        .output()
+        .unwrap();
+    assert!(task.status.success(), "new-epoch: {}", String::from_utf8_lossy(&task.stderr));
+    assert!(String::from_utf8_lossy(&task.stdout).contains("1 restaurants moved to a new epoch"));
     world.restart_server();
-    world.owner.patch(&format!("products/{}", world.products[2]), serde_json::json!({"name": "Renamed"})).await;
+    for n in 0..=(cursor - backed_up.seq + 2) {
+        let renamed = serde_json::json!({"name": format!("Renamed {n}")});
+        world.owner.patch(&format!("products/{}", world.products[2]), renamed).await;
+    }
+    world.proxy.set_mode(Mode::Pass);
+
     let truth = converged(&world, &[&kiosk]).await;
-    assert_ne!(truth.cursor.epoch, before.epoch);
+    assert_ne!(truth.cursor.epoch, backed_up.epoch);
+    assert!(truth.cursor.seq > cursor, "the restored log grew past the kiosk's old cursor");
     let on_server: BTreeSet<Uuid> = truth.orders.iter().map(|o| o.id).collect();
-    assert_eq!(on_server, placed.iter().copied().collect::<BTreeSet<_>>());
-    assert!(kiosk.menu().unwrap().products.iter().any(|p| p.name == "Renamed"));
+    assert_eq!(on_server, queued.iter().copied().collect::<BTreeSet<_>>(), "the queued orders arrived once");
+    until("the kiosk holds what the server holds", Duration::from_secs(20), || {
+        kiosk.orders().unwrap().iter().map(|o| o.id).collect::<BTreeSet<_>>() == on_server
+    })
+    .await;
+    assert!(kiosk.menu().unwrap().products.iter().any(|p| p.name.starts_with("Renamed")));
     kiosk.shutdown().await;
 }
 
-/// What a restore from backup looks like to clients: a new epoch and a log that starts afresh.
-async fn restore_log(world: &World) {
+/// A consistent copy of the running server's database: `pg_dump`, or SQLite's `VACUUM INTO`.
+async fn backup_database(world: &World, to: &std::path::Path) {
     use sqlx::Connection;
-    const BUMP: &str = "UPDATE tenants SET epoch = epoch + 1";
-    const CLEAR: &str = "DELETE FROM events";
     if world.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&world.database_url).await.unwrap();
-        sqlx::query(BUMP).execute(&mut conn).await.unwrap();
-        sqlx::query(CLEAR).execute(&mut conn).await.unwrap();
+        let dumped = std::process::Command::new("pg_dump")
+            .args(["--format=custom", "--file"])
+            .arg(to)
+            .arg(&world.database_url)
+            .output()
+            .unwrap_or_else(|e| panic!("pg_dump, from PostgreSQL's client tools, is needed: {e}"));
+        assert!(dumped.status.success(), "pg_dump: {}", String::from_utf8_lossy(&dumped.stderr));
     } else {
         let mut conn = sqlx::SqliteConnection::connect(&world.database_url).await.unwrap();
-        sqlx::query(BUMP).execute(&mut conn).await.unwrap();
-        sqlx::query(CLEAR).execute(&mut conn).await.unwrap();
+        sqlx::query("VACUUM INTO $1").bind(to.display().to_string()).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// Puts the copy back, the server stopped, and returns the database's address: `pg_restore --clean` into
+/// the same database, or the SQLite copy as a file of its own (the stopped server's connections may still
+/// be closing over the old one).
+async fn restore_database(world: &World, from: &std::path::Path) -> String {
+    if world.database_url.starts_with("postgres") {
+        let restored = std::process::Command::new("pg_restore")
+            .args(["--clean", "--if-exists", "--single-transaction", "--dbname"])
+            .arg(&world.database_url)
+            .arg(from)
+            .output()
+            .unwrap_or_else(|e| panic!("pg_restore, from PostgreSQL's client tools, is needed: {e}"));
+        assert!(restored.status.success(), "pg_restore: {}", String::from_utf8_lossy(&restored.stderr));
+        world.database_url.clone()
+    } else {
+        let file = world.data.path().join("restored.db");
+        std::fs::copy(from, &file).unwrap();
+        format!("sqlite://{}", file.display())
     }
 }
 

@@ -124,6 +124,16 @@ pub trait Store: Send + Sync + 'static {
     /// Places an order once: a repeated id returns the original (`Unchanged`); an unknown or sold-out
     /// product rejects it and changes nothing. A device that places it is the order's device.
     async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult>;
+    /// Keeps an order a device saved and the server refused before it reached the menu (its content was
+    /// invalid, or the device may not place orders), as the menu's refusals are kept: staff see it, and the
+    /// same order sent again is refused with the same reason and kept once.
+    async fn keep_refused(
+        &self,
+        tenant_id: Uuid,
+        device_id: Uuid,
+        order: &NewOrder,
+        reason: String,
+    ) -> ApiResult<CommandResult>;
     /// Applies a status action once per `command_id`; a repeated id returns the recorded result.
     async fn change_status(
         &self,
@@ -154,6 +164,14 @@ pub trait Store: Send + Sync + 'static {
     async fn resolve_refusal(&self, tenant_id: Uuid, id: Uuid) -> ApiResult<RefusedOrder>;
     /// A page of history, newest first, and the number of orders matching the filter.
     async fn orders(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, i64)>;
+    /// Up to `filter.limit` orders matching the filter, newest first as the history is, after `after` (the
+    /// placing time and id of the last one read), without counting them all: an export's next page.
+    async fn orders_after(
+        &self,
+        tenant_id: Uuid,
+        filter: &OrderFilter,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> ApiResult<Vec<Order>>;
     /// The orders matching the filter (not paged beyond its limit), read at one instant with the log
     /// position they reflect: what a report is "as of".
     async fn orders_as_of(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, Cursor)>;
@@ -167,6 +185,10 @@ pub trait Store: Send + Sync + 'static {
     /// Drops log entries and command records from before `before`, and sessions and pairing codes past their
     /// expiry; returns how many rows went.
     async fn prune(&self, before: DateTime<Utc>) -> ApiResult<u64>;
+    /// Moves every restaurant to a new epoch (after a restore from backup): each device's cursor then
+    /// belongs to a history that is gone, and it takes a fresh snapshot, keeping what it has yet to send.
+    /// Returns how many restaurants moved.
+    async fn new_epoch(&self) -> ApiResult<u64>;
 }
 
 /// History filters; `None` matches everything.

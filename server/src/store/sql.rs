@@ -154,18 +154,22 @@ macro_rules! sql_store {
                             .fetch_optional(&mut *tx)
                             .await?;
                     // Every line's name in one query (an order has at most 50 lines); a product deleted
-                    // meanwhile has none.
-                    let placeholders: Vec<String> = (0..order.lines.len()).map(|i| format!("${}", i + 2)).collect();
-                    let sql = format!(
-                        "SELECT id, name FROM products WHERE tenant_id = $1 AND id IN ({})",
-                        placeholders.join(", ")
-                    );
-                    let mut query = sqlx::query_as::<_, (Uuid, String)>(&sql).bind(tenant_id);
-                    for line in &order.lines {
-                        query = query.bind(line.product_id);
+                    // meanwhile has none. An order refused for having no lines asks for none (`IN ()` is
+                    // not SQL PostgreSQL takes).
+                    let mut names = std::collections::HashMap::<Uuid, String>::new();
+                    if !order.lines.is_empty() {
+                        let placeholders: Vec<String> =
+                            (0..order.lines.len()).map(|i| format!("${}", i + 2)).collect();
+                        let sql = format!(
+                            "SELECT id, name FROM products WHERE tenant_id = $1 AND id IN ({})",
+                            placeholders.join(", ")
+                        );
+                        let mut query = sqlx::query_as::<_, (Uuid, String)>(&sql).bind(tenant_id);
+                        for line in &order.lines {
+                            query = query.bind(line.product_id);
+                        }
+                        names.extend(query.fetch_all(&mut *tx).await?);
                     }
-                    let names: std::collections::HashMap<Uuid, String> =
-                        query.fetch_all(&mut *tx).await?.into_iter().collect();
                     let items = order
                         .lines
                         .iter()
@@ -1321,6 +1325,37 @@ macro_rules! sql_store {
                     .await
                 }
 
+                async fn keep_refused(
+                    &self,
+                    tenant_id: Uuid,
+                    device_id: Uuid,
+                    order: &NewOrder,
+                    reason: String,
+                ) -> ApiResult<CommandResult> {
+                    retrying(|| {
+                        let reason = reason.clone();
+                        async move {
+                            let mut tx = self.scoped(tenant_id).await?;
+                            // Placed already (its answer was lost, and it came back changed): nothing to keep.
+                            if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
+                                return Ok(CommandResult::unchanged(existing));
+                            }
+                            // Refused before: the first reason stands, as for the menu's refusals.
+                            let earlier: Option<String> =
+                                sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
+                                    .bind(tenant_id)
+                                    .bind(order.id)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            if let Some(reason) = earlier {
+                                return Ok(CommandResult::rejected(reason, None));
+                            }
+                            self.refuse(tx, tenant_id, Some(device_id), order, reason).await
+                        }
+                    })
+                    .await
+                }
+
                 async fn place_order(&self, tenant_id: Uuid, actor: Actor, order: &NewOrder) -> ApiResult<CommandResult> {
                     retrying(|| async move {
                     let device_id = actor.device_id();
@@ -1610,6 +1645,45 @@ macro_rules! sql_store {
                     Self::orders_in(&mut tx, tenant_id, filter).await
                 }
 
+                async fn orders_after(
+                    &self,
+                    tenant_id: Uuid,
+                    filter: &OrderFilter,
+                    after: Option<(DateTime<Utc>, Uuid)>,
+                ) -> ApiResult<Vec<Order>> {
+                    let mut tx = self.scoped_read(tenant_id).await?;
+                    let business_day = Self::business_day(&Self::tenant_in(&mut tx, tenant_id).await?)?;
+                    let from = filter.from.map(|date| business_day.starts_at(date));
+                    let before = filter.to.map(|date| business_day.range(date).1);
+                    let search = filter.search.as_deref().map(like_pattern);
+                    let search_number = filter.search.as_deref().and_then(|q| q.trim().parse::<i64>().ok());
+                    // The same filter as `orders_in`, continued after the last order read (by the order the
+                    // history is sorted in), so that orders placed meanwhile neither shift nor repeat a page.
+                    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 \
+                         AND ($2 IS NULL OR placed_at >= $2) AND ($3 IS NULL OR placed_at < $3) \
+                         AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR order_type = $5) \
+                         AND ($6 IS NULL OR number = $6) \
+                         AND ($7 IS NULL OR search_text LIKE $7 ESCAPE '\\' OR number = $8) \
+                         AND ($9 IS NULL OR (placed_at, id) < ($9, $10)) \
+                         ORDER BY placed_at DESC, id DESC LIMIT $11"
+                    ))
+                    .bind(tenant_id)
+                    .bind(from)
+                    .bind(before)
+                    .bind(filter.status.map(OrderStatus::as_str))
+                    .bind(filter.order_type.map(|t| t.as_str()))
+                    .bind(filter.number)
+                    .bind(search.as_deref())
+                    .bind(search_number)
+                    .bind(after.map(|(at, _)| at))
+                    .bind(after.map(|(_, id)| id))
+                    .bind(filter.limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    rows.into_iter().map(OrderRow::into_order).collect()
+                }
+
                 async fn orders_as_of(&self, tenant_id: Uuid, filter: &OrderFilter) -> ApiResult<(Vec<Order>, Cursor)> {
                     // One consistent read, as the snapshot's: the orders are exactly those of the log up to
                     // the cursor, so a figure computed from them is "as of" it.
@@ -1722,6 +1796,16 @@ macro_rules! sql_store {
                         + commands.rows_affected()
                         + sessions.rows_affected()
                         + codes.rows_affected())
+                    })
+                    .await
+                }
+
+                async fn new_epoch(&self) -> ApiResult<u64> {
+                    retrying(|| async move {
+                        let mut tx = self.unscoped().await?;
+                        let moved = sqlx::query("UPDATE tenants SET epoch = epoch + 1").execute(&mut *tx).await?;
+                        tx.commit().await?;
+                        Ok(moved.rows_affected())
                     })
                     .await
                 }

@@ -333,3 +333,33 @@ both! {
         expect_error(app.get("me", &manager_token).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
 }
+
+/// An export is written a page at a time (here 7 orders a page): across the pages it holds every order once,
+/// newest first as the history lists them, with its filters applied on every page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_export_is_written_a_page_at_a_time_with_every_order_once_in_order() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let app = TestApp::spawn_with(backend, |config| config.export_page = 7).await;
+        let soho = app.restaurant("Soho").await;
+        let mains = app.category(&soho, "Mains").await;
+        let burger = app.product(&soho, &mains, "Smash Burger", 1095).await;
+        let mut placed = Vec::new();
+        for _ in 0..23 {
+            placed.push(app.place_order(&soho.token, &[(burger.id, 1)]).await);
+        }
+        // Nine cancelled, over two pages of a filtered export.
+        for order in placed.iter().step_by(2).take(9) {
+            cancel(&app, &soho.token, order, "the customer left").await;
+        }
+        let history: OrderPage = expect_json(app.get("orders?per_page=200", &soho.token).await, StatusCode::OK).await;
+        let listed: Vec<String> = history.orders.iter().map(|o| o.number.to_string()).collect();
+        assert_eq!(listed.len(), 23);
+        assert_eq!(
+            export(&app, &soho.token, "").await.values("number"),
+            listed,
+            "{backend:?}: all, in the history's order"
+        );
+        let cancelled = export(&app, &soho.token, "status=cancelled").await.values("number");
+        assert_eq!(cancelled, ["17", "15", "13", "11", "9", "7", "5", "3", "1"], "{backend:?}: filtered on every page");
+    }
+}

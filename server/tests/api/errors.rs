@@ -61,3 +61,56 @@ both! {
         expect_error(app.get(&format!("products/{}", uuid::Uuid::now_v7()), &soho.token).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+both! {
+    // Every operation, asked wrongly in each way a client can get wrong (no token, a forged one, a body
+    // that is not JSON, of another type or the wrong shape, an id that is not there), answers a status its
+    // OpenAPI operation documents: a generated client or a schema-driven tester agrees with the server.
+    async fn every_error_an_operation_answers_is_documented_in_the_openapi_document(app: TestApp) {
+        let soho = app.restaurant("Soho").await;
+        let doc: serde_json::Value =
+            expect_json(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap(), StatusCode::OK).await;
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            // The socket's own errors are close codes, documented with the protocol.
+            if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" || path == "/api/v1/sync/ws" {
+                continue;
+            }
+            for (method, operation) in item.as_object().unwrap() {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+                let documented: Vec<&str> = operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+                let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+                // Signing out ends the session it is called with: that one gets a session of its own.
+                let owner = match path.ends_with("/logout") {
+                    true => app.login(&soho.owner.email, PASSWORD).await.token,
+                    false => soho.token.clone(),
+                };
+                let request = |token: Option<&str>| app.request(method.clone(), &concrete, token);
+                let mut tries = vec![
+                    ("no token", request(None)),
+                    ("a forged token", request(Some("forged-token-of-no-one"))),
+                    ("the owner's token", request(Some(&owner))),
+                ];
+                if operation.get("requestBody").is_some() {
+                    let owner = || request(Some(&owner));
+                    tries.extend([
+                        ("a body that is not JSON", owner().header(header::CONTENT_TYPE, "application/json").body("{\"name\": ")),
+                        ("a body of another type", owner().header(header::CONTENT_TYPE, "text/plain").body("name=x")),
+                        ("a JSON array", owner().json(&json!([]))),
+                        ("an empty object", owner().json(&json!({}))),
+                    ]);
+                }
+                for (what, attempt) in tries {
+                    let status = attempt.send().await.unwrap().status();
+                    assert!(
+                        documented.contains(&status.as_str()),
+                        "{method} {path} with {what} answered {status}, which its operation does not document ({documented:?})"
+                    );
+                    assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {path} with {what}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "only {checked} operations were found in the document");
+    }
+}

@@ -75,6 +75,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub store: Arc<dyn Store>,
+    /// The instance's count of sync sockets, per restaurant.
+    pub sockets: Arc<ordera_server::sockets::Sockets>,
     pub client: reqwest::Client,
     _database: Option<TestDatabase>,
     _data_dir: tempfile::TempDir,
@@ -133,9 +135,10 @@ impl TestApp {
         let app = Application::build(config).await.expect("building the app");
         let addr = app.addr();
         let store = app.state().store.clone();
+        let sockets = app.state().sockets.clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let client = reqwest::Client::builder().no_proxy().build().expect("http client");
-        Self { addr, backend, database_url, store, client, _database: database, _data_dir: data_dir }
+        Self { addr, backend, database_url, store, sockets, client, _database: database, _data_dir: data_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -325,6 +325,61 @@ both! {
         expect_error(app.get("reports/summary", &k.kiosk).await, StatusCode::FORBIDDEN, "forbidden").await;
     }
 
+    // Every order a device saved and the server refused is kept for staff, whatever the reason: its content
+    // (a line of none, no lines at all), text the database cannot store (over HTTP and over the socket, in
+    // a value or a key), or a kitchen screen that may not place orders. Each is kept once, however often it
+    // is sent, with what could be kept of it; a person placing such an order hears why and nothing is kept.
+    async fn a_device_order_refused_for_its_content_or_its_device_is_kept_for_staff_too(app: TestApp) {
+        let k = kitchen(&app).await;
+        let none = Uuid::now_v7();
+        let body = json!({"id": none, "order_type": "takeaway", "note": "for Ana",
+            "items": [{"product_id": k.burger.id, "quantity": 0, "note": "no onions"}]});
+        for _ in 0..2 {
+            let error = expect_error(app.post("orders", Some(&k.kiosk), &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert!(error.error.fields.unwrap().0.contains_key("items[0].quantity"));
+        }
+        let unstorable = Uuid::now_v7();
+        let nul = json!({"id": unstorable, "order_type": "dine_in", "note": "table\u{0} 4", "items": [{"product_id": k.fries.id, "quantity": 1}]});
+        expect_error(app.post("orders", Some(&k.kiosk), &nul).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let empty = Uuid::now_v7();
+        expect_error(app.post("orders", Some(&k.kiosk), &json!({"id": empty, "order_type": "takeaway", "items": []})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let odd_key = Uuid::now_v7();
+        let odd = json!({"id": odd_key, "order_type": "takeaway", "items": [{"product_id": k.fries.id, "quantity": 1}], "x\u{0}y": "z\u{1b}"});
+        expect_error(app.post("orders", Some(&k.kiosk), &odd).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let from_kitchen = Uuid::now_v7();
+        expect_error(app.post("orders", Some(&k.kds), &order_body(from_kitchen, &[(k.fries.id, 1)])).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let (mut socket, _, _) = crate::ws::SyncClient::connect(app.addr, &k.kiosk, None, 0).await;
+        let over_socket = Uuid::now_v7();
+        let place = json!({"type": "place_order", "command_id": over_socket, "order": {"id": over_socket,
+            "order_type": "takeaway", "note": "bad\u{0}", "items": [{"product_id": k.fries.id, "quantity": 2}]}});
+        socket.send_raw(place.to_string()).await;
+        loop {
+            if let ordera_protocol::sync::ServerMessage::Ack { command_id, result } = socket.recv().await {
+                assert_eq!((command_id, result.outcome), (over_socket, ordera_protocol::orders::Outcome::Rejected));
+                break;
+            }
+        }
+        expect_error(app.post("orders", Some(&k.restaurant.token), &json!({"id": Uuid::now_v7(), "order_type": "takeaway",
+            "items": [{"product_id": k.burger.id, "quantity": 0}]})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+        let kept: Vec<RefusedOrder> = expect_json(app.get("orders/refused", &k.restaurant.token).await, StatusCode::OK).await;
+        let ids: BTreeSet<Uuid> = kept.iter().map(|r| r.id).collect();
+        assert_eq!(ids, BTreeSet::from([none, empty, odd_key, unstorable, from_kitchen, over_socket]), "{kept:?}");
+        assert!(kept.iter().all(|r| r.reason.chars().all(ordera_protocol::validate::is_free_text_char)), "{kept:?}");
+        let first = kept.iter().find(|r| r.id == none).unwrap();
+        assert!(first.reason.contains("quantity"), "{first:?}");
+        assert_eq!((first.note.as_str(), first.items[0].note.as_str(), first.items[0].quantity), ("for Ana", "no onions", 0));
+        assert_eq!(first.items[0].name.as_deref(), Some("Smash Burger"));
+        assert_eq!(first.device_name.as_deref(), Some("Test kiosk"));
+        assert_eq!(kept.iter().find(|r| r.id == unstorable).unwrap().note, "table 4");
+        assert_eq!(kept.iter().find(|r| r.id == from_kitchen).unwrap().device_name.as_deref(), Some("Test kds"));
+        let events = app.store.events_since(k.restaurant.tenant.id, 0, 1000).await.unwrap();
+        assert_eq!(events.iter().filter(|e| matches!(e.event, Event::RefusalUpserted { .. })).count(), 6, "each kept once");
+        assert_eq!(events.iter().filter(|e| matches!(e.event, Event::OrderUpserted { .. })).count(), 0);
+        assert_eq!(stock(&app, &k).await, Some(10));
+        socket.close().await;
+    }
+
     async fn a_device_order_refused_for_good_waits_for_staff_until_settled(app: TestApp) {
         let k = kitchen(&app).await;
         let id = Uuid::now_v7();

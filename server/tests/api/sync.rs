@@ -372,7 +372,7 @@ async fn a_silent_screen_is_closed_and_a_pinging_one_stays() {
 async fn a_screen_that_stops_reading_is_closed_as_too_slow_and_catches_up_by_cursor() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.send_queue = 4).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.send_buffer_bytes = 16 * 1024).await;
     let s = shop(&app).await;
     for n in 0..200 {
         app.category(&s.restaurant, &format!("Category {n:03} {}", "padding ".repeat(6))).await;
@@ -419,4 +419,110 @@ async fn a_screen_that_stops_reading_is_closed_as_too_slow_and_catches_up_by_cur
     let (_, head, replayed) = SyncClient::connect(app.addr, &s.kds, None, before).await;
     let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, ((before + 1)..=head.seq).collect::<Vec<_>>(), "every event, once, in order");
+}
+
+/// A client that asks for the whole log and never reads (a bug, or an attack) is dropped once a write has
+/// waited past the write timeout, although it keeps talking so that the idle timeout never comes, and
+/// receives only a small part of the log meanwhile (the replay waits for room in its byte budget rather
+/// than reading the log into memory).
+#[tokio::test]
+async fn a_client_that_asks_for_the_whole_log_and_never_reads_is_bounded_and_dropped() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.send_buffer_bytes = 32 * 1024;
+        config.write_timeout_ms = 500;
+    })
+    .await;
+    let s = shop(&app).await;
+    let tenant = s.restaurant.tenant.id;
+    // A long log: 700 large orders (50 lines, each with a long note), about 10 MB, more than the kernel's
+    // socket buffers on both sides can hold, so the server's writes stall.
+    let note = "no onions, extra pickles, sauce on the side, well done, ".repeat(3);
+    for _ in 0..700 {
+        let items: Vec<serde_json::Value> =
+            (0..50).map(|_| json!({"product_id": s.fries.id, "quantity": 1, "note": note.trim()})).collect();
+        let order = json!({"id": Uuid::now_v7(), "order_type": "takeaway", "items": items});
+        expect_status(app.post("orders", Some(&s.restaurant.token), &order).await, StatusCode::CREATED).await;
+    }
+    let log: usize = app
+        .store
+        .events_since(tenant, 0, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap().len())
+        .sum();
+    assert!(log > 8 * 1024 * 1024, "a log of {log} bytes, far over what the socket may hold");
+
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{}/api/v1/sync/ws", app.addr), stream).await.unwrap();
+    let (mut write, mut read) = ws.split();
+    let hello = ClientMessage::Hello { token: s.kds.clone(), epoch: None, since: 0, app_version: None };
+    write.send(Message::Text(serde_json::to_string(&hello).unwrap().into())).await.unwrap();
+    let started = std::time::Instant::now();
+    while app.sockets.in_restaurant(tenant) == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the socket was never taken in");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // It talks but never reads, until the server has let it go.
+    for nonce in 0.. {
+        assert!(started.elapsed() < std::time::Duration::from_secs(90), "the socket was never dropped");
+        let ping = ClientMessage::Ping { nonce, outbox: None, position: None };
+        let said = write.send(Message::Text(serde_json::to_string(&ping).unwrap().into())).await;
+        if said.is_err() || app.sockets.in_restaurant(tenant) == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // What reached the client before it was dropped is a small part of the log.
+    let mut received = 0;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(std::time::Duration::from_secs(5), read.next()).await {
+        received += frame.len();
+    }
+    assert!(received < log / 2, "{received} of {log} bytes were sent to a client that never read");
+    assert_eq!(app.sockets.in_restaurant(tenant), 0);
+}
+
+/// A device that connects again (its old link died without a word) takes over: past two sockets its
+/// oldest is closed, so a device in a reconnect loop cannot pile sockets up. A restaurant holding as many
+/// sockets as it may has the next refused, with a code that says so, and the others carry on.
+#[tokio::test]
+async fn a_device_connecting_again_closes_its_oldest_socket_and_a_full_restaurant_refuses_the_next() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.sockets_per_restaurant = 3).await;
+    let s = shop(&app).await;
+    let tenant = s.restaurant.tenant.id;
+    let (mut first, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+    let (mut second, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+    let (mut third, _, _) = SyncClient::connect(app.addr, &s.kds, None, 0).await;
+    assert_eq!(first.expect_close().await.0, close::REPLACED);
+    assert_eq!(app.sockets.in_restaurant(tenant), 2);
+
+    let (mut kiosk, _, _) = SyncClient::connect(app.addr, &s.kiosk, None, 0).await;
+    let spare = app.pair(&s.restaurant, DeviceKind::Kds).await;
+    let mut refused = SyncClient::open(app.addr).await;
+    refused.send(&ClientMessage::Hello { token: spare.token.clone(), epoch: None, since: 0, app_version: None }).await;
+    let (code, reason) = refused.expect_close().await;
+    assert_eq!(code, close::TOO_MANY_SOCKETS, "{reason}");
+
+    // The three left carry on.
+    let order = app.place_order(&s.kiosk, &[(s.fries.id, 1)]).await;
+    for socket in [&mut second, &mut third, &mut kiosk] {
+        let heard = socket.events(2).await;
+        assert!(
+            heard.iter().any(|e| matches!(&e.event, Event::OrderUpserted { order: o } if o.id == order.id)),
+            "{heard:?}"
+        );
+    }
+    // Once one goes, there is room again.
+    kiosk.close().await;
+    let start = std::time::Instant::now();
+    while app.sockets.in_restaurant(tenant) > 2 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "the closed socket's place was not given back");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (spare_socket, _, _) = SyncClient::connect(app.addr, &spare.token, None, 0).await;
+    spare_socket.close().await;
 }

@@ -166,6 +166,25 @@ impl PlaceOrderRequest {
             _ => Err(errors),
         }
     }
+    /// What can be kept of an order refused for its content, so staff see it among the refused orders: at
+    /// most [`MAX_LINES`] lines, and notes kept to their printable characters, cut at [`MAX_NOTE_CHARS`].
+    pub fn as_refused(&self) -> NewOrder {
+        let printable = |text: Option<&str>| -> String {
+            let kept = text.unwrap_or("").chars().filter(|c| crate::validate::is_free_text_char(*c));
+            kept.take(MAX_NOTE_CHARS).collect::<String>().trim().to_owned()
+        };
+        let lines = self
+            .items
+            .iter()
+            .take(MAX_LINES)
+            .map(|item| NewOrderLine {
+                product_id: item.product_id,
+                quantity: item.quantity,
+                note: printable(item.note.as_deref()),
+            })
+            .collect();
+        NewOrder { id: self.id, order_type: self.order_type, lines, note: printable(self.note.as_deref()) }
+    }
 }
 
 /// What a screen asks of an order. Actions name where the order should go, not where it was, so two

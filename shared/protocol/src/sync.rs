@@ -242,6 +242,11 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// The client sent nothing for too long.
     pub const IDLE: u16 = 4009;
+    /// The restaurant holds as many connections on this server as it may: reconnect after a pause.
+    pub const TOO_MANY_SOCKETS: u16 = 4010;
+    /// The same device (or person) connected again and this older connection was closed for it. A client
+    /// that hears this while it believes it is the newest should reconnect after a pause, as for any close.
+    pub const REPLACED: u16 = 4011;
 }
 
 #[cfg(test)]
