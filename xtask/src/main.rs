@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's own commands.
 //!
-//! - `run`   builds and starts the server on its embedded SQLite default with the demo restaurant.
+//! - `run`   builds and starts the server on its embedded SQLite default with the demo restaurant, and where
+//!   a display exists the three apps, each already in it (`--server-only`: the server alone).
 //! - `test`  installs what the tests need, finds PostgreSQL and Redis on 127.0.0.1 or starts throwaway
 //!   ones, then runs formatting, lint and every test. It fails loudly; it never skips.
 //!
@@ -31,7 +32,8 @@ fn main() -> Result<()> {
         "cluster" => cluster::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant)\n  \
+                "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant) with its three apps in it\n  \
+                   [--server-only]     the server alone\n  \
                  test                  install what is missing and run every test\n  \
                  cluster [--addr A]    PostgreSQL, Redis, two server replicas and nginx (default 127.0.0.1:8080);\n  \
                    [--server-bin P]    with a server binary already built instead of a release build\n  \
@@ -75,9 +77,12 @@ pub fn check(status: std::io::Result<ExitStatus>, what: &str) -> Result<()> {
 
 fn run(rest: &[String]) -> Result<()> {
     let display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    // `--server-only` starts the server alone; every other argument goes to the server.
+    let server_only = rest.iter().any(|a| a == "--server-only");
+    let with_apps = display && !server_only;
     step("building the server");
     check(cargo().args(["build", "--release", "-p", "ordera-server"]).status(), "cargo build")?;
-    if display {
+    if with_apps {
         step("building the apps");
         apps::setup()?;
         apps::build_uis(true)?;
@@ -91,7 +96,7 @@ fn run(rest: &[String]) -> Result<()> {
     let release = target_dir().join("release");
     let data_dir = root().join("data");
     step(&format!("starting Ordera on its embedded database in {}", data_dir.display()));
-    let extra: Vec<&String> = rest.iter().skip_while(|a| *a == "--").collect();
+    let extra: Vec<&String> = rest.iter().filter(|a| *a != "--server-only").skip_while(|a| *a == "--").collect();
     // The apps suggest the address the server listens on (`--addr` among the server's arguments).
     let addr = extra
         .iter()
@@ -105,21 +110,50 @@ fn run(rest: &[String]) -> Result<()> {
         .args(extra)
         .env("ORDERA_DATA_DIR", std::env::var("ORDERA_DATA_DIR").unwrap_or_else(|_| data_dir.display().to_string()))
         .current_dir(root())
+        .stdout(Stdio::piped())
         .spawn()
         .context("starting ordera-server")?;
-    let mut apps = Vec::new();
-    if display {
-        for (folder, package) in apps::APPS {
-            println!("starting the {folder} app; pair it with the code the server prints for it below");
-            apps.push(
-                Command::new(release.join(package))
-                    .env("ORDERA_SERVER_URL", format!("http://{addr}"))
-                    .env(format!("ORDERA_{}_DATA_DIR", folder.to_uppercase()), data_dir.join(folder))
-                    .spawn()
-                    .with_context(|| format!("starting {package}"))?,
-            );
+    // The server's output is passed on as it comes; the demo's ways in are read from it on the way.
+    let (ways_in, heard) = std::sync::mpsc::channel::<DemoWaysIn>();
+    let output = server.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        let mut found = DemoWaysIn::default();
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            println!("{line}");
+            if found.read(&line) {
+                let _ = ways_in.send(found.clone());
+            }
         }
-    } else {
+    });
+    let mut apps = Vec::new();
+    if with_apps {
+        let found = heard.recv_timeout(std::time::Duration::from_secs(120)).ok();
+        if found.is_none() {
+            println!("the demo's pairing codes did not appear; pair each app with a code from the admin app");
+        }
+        for (folder, package) in apps::APPS {
+            let kind = folder.to_uppercase();
+            let mut app = Command::new(release.join(package));
+            app.env("ORDERA_SERVER_URL", format!("http://{addr}"))
+                .env(format!("ORDERA_{kind}_DATA_DIR"), data_dir.join(folder));
+            // Each app starts already in the demo restaurant: the kiosk and the kitchen screen paired with
+            // their codes, the admin app signed in as the demo's owner (the dashboard is the owner's).
+            if let Some(found) = &found {
+                match *folder {
+                    "admin" => {
+                        app.env("ORDERA_ADMIN_EMAIL", &found.owner_email).env("ORDERA_ADMIN_PASSWORD", &found.password);
+                    }
+                    _ => {
+                        if let Some(code) = found.codes.iter().find(|(k, _)| k.eq_ignore_ascii_case(folder)) {
+                            app.env(format!("ORDERA_{kind}_PAIRING_CODE"), &code.1);
+                        }
+                    }
+                }
+            }
+            apps.push(app.spawn().with_context(|| format!("starting {package}"))?);
+        }
+        println!("the kiosk, the kitchen screen and the admin app start in the demo restaurant");
+    } else if !display {
         println!("no display: starting the server only");
     }
     let status = server.wait();
@@ -127,6 +161,34 @@ fn run(rest: &[String]) -> Result<()> {
         let _ = app.kill();
     }
     check(status, "ordera-server")
+}
+
+/// What the demo server prints for getting in: its owner's login and a pairing code per app.
+#[derive(Clone, Default)]
+struct DemoWaysIn {
+    owner_email: String,
+    password: String,
+    codes: Vec<(String, String)>,
+}
+
+impl DemoWaysIn {
+    /// Reads one line of the server's output; true once both the login and the codes were read.
+    fn read(&mut self, line: &str) -> bool {
+        if let Some((_, login)) = line.split_once("log in as ") {
+            if let Some((email, password)) = login.split_once(" with password ") {
+                self.owner_email = email.trim().to_owned();
+                self.password = password.trim().to_owned();
+            }
+        }
+        if let Some((_, codes)) = line.split_once("once each): ") {
+            self.codes = codes
+                .split(", ")
+                .filter_map(|pair| pair.trim().split_once(' '))
+                .map(|(kind, code)| (kind.to_owned(), code.to_owned()))
+                .collect();
+        }
+        !self.password.is_empty() && !self.codes.is_empty()
+    }
 }
 
 pub fn target_dir() -> PathBuf {
@@ -293,5 +355,22 @@ mod tests {
         let line = "ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
         assert_eq!(super::count(line, " passed"), 12);
         assert_eq!(super::count(line, " failed"), 3);
+    }
+
+    #[test]
+    fn the_demo_servers_ways_in_are_read_from_its_output() {
+        let mut found = super::DemoWaysIn::default();
+        assert!(!found.read("2026-12-07T19:00:00Z  INFO ordera_server: starting"));
+        let login = "Demo restaurant \"Sizzling Bistro - Soho\": log in as owner@sizzling-bistro.example with password demo-abc";
+        assert!(!found.read(login), "the codes are still to come");
+        let codes =
+            "Pairing codes for the apps (valid 10 minutes, once each): kiosk K7MQ-2XFD, kds 9RTC-4MNB, admin A2B3-C4D5";
+        assert!(found.read(codes));
+        assert_eq!(
+            (found.owner_email.as_str(), found.password.as_str()),
+            ("owner@sizzling-bistro.example", "demo-abc")
+        );
+        let kinds: Vec<(&str, &str)> = found.codes.iter().map(|(k, c)| (k.as_str(), c.as_str())).collect();
+        assert_eq!(kinds, [("kiosk", "K7MQ-2XFD"), ("kds", "9RTC-4MNB"), ("admin", "A2B3-C4D5")]);
     }
 }

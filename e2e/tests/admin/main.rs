@@ -816,3 +816,24 @@ async fn a_new_restaurant_is_set_up_in_the_app_and_its_owner_manages_the_staff()
     admin.quit().await;
     restaurant.kiosk.shutdown().await;
 }
+
+/// The first run `cargo xtask run` gives: an admin app started with a person's e-mail and password in its
+/// environment opens signed in, on the owner's dashboard, without anyone typing them; started again it is
+/// signed in afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_app_started_with_a_login_opens_signed_in_on_the_dashboard() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let restaurant = Restaurant::open().await;
+    let env = [
+        ("ORDERA_SERVER_URL", restaurant.admin_network.url()),
+        ("ORDERA_ADMIN_DATA_DIR", restaurant.data.path().join("first-run").display().to_string()),
+        ("ORDERA_ADMIN_EMAIL", restaurant.owner.email.clone()),
+        ("ORDERA_ADMIN_PASSWORD", ordera_e2e::server::PASSWORD.to_owned()),
+    ];
+    for _ in 0..2 {
+        let admin = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-admin"), &env).await;
+        admin.element("#dashboard").await;
+        assert_eq!(admin.text("#signed-in-as").await, "Olive · Owner");
+        admin.quit().await;
+    }
+}

@@ -354,3 +354,23 @@ async fn the_kiosk_shell_reports_a_failing_server_to_sentry_as_a_kiosk() {
     kiosk.screenshot(&shots(), "server-failing").await;
     kiosk.quit().await;
 }
+
+/// The first run `cargo xtask run` gives: a kiosk started with a pairing code in its environment opens on its
+/// attract screen, already paired, without anyone typing the code, and takes orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_started_with_a_pairing_code_opens_paired_on_its_attract_screen() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let restaurant = Restaurant::open().await;
+    let code = restaurant.owner.pairing_code("kiosk").await;
+    let env = [
+        ("ORDERA_SERVER_URL", restaurant.url()),
+        ("ORDERA_KIOSK_DATA_DIR", restaurant.data.path().join("first-run").display().to_string()),
+        ("ORDERA_KIOSK_IDLE_SECONDS", "600".to_owned()),
+        ("ORDERA_KIOSK_PAIRING_CODE", code),
+    ];
+    let kiosk = AppSession::launch(&app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"), &env).await;
+    kiosk.element("#attract").await;
+    kiosk.click("#attract").await;
+    add(&kiosk, &restaurant.burger, 1, "").await;
+    kiosk.quit().await;
+}

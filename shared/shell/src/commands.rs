@@ -179,7 +179,7 @@ pub async fn export_orders(
 
 /// The name a signed-in back-office computer is listed under in the device list: the computer's own name
 /// where the system tells it, so a manager can tell two offices apart.
-fn device_name() -> String {
+pub(crate) fn device_name() -> String {
     let host = std::env::var("COMPUTERNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())

@@ -5,8 +5,10 @@
 //!
 //! Settings from the environment, per app kind (`KIOSK`, `KDS`, `ADMIN`): `ORDERA_SERVER_URL` (suggested on
 //! the pairing screen), `ORDERA_<KIND>_DATA_DIR` (instead of the platform's app data directory),
-//! `ORDERA_<KIND>_FULLSCREEN=1`, and for the kiosk `ORDERA_KIOSK_IDLE_SECONDS` (this kiosk's idle reset, instead of the
-//! restaurant's setting).
+//! `ORDERA_<KIND>_FULLSCREEN=1`, for the kiosk `ORDERA_KIOSK_IDLE_SECONDS` (this kiosk's idle reset, instead
+//! of the restaurant's setting), and for a first run already in the restaurant (as `cargo xtask run` starts
+//! the demo's apps) `ORDERA_<KIND>_PAIRING_CODE` (pairs an unpaired app before its window opens) or, for the
+//! admin app, `ORDERA_ADMIN_EMAIL` with `ORDERA_ADMIN_PASSWORD` (signs a person in before it opens).
 
 pub mod commands;
 
@@ -47,6 +49,39 @@ fn data_dir(app: &tauri::App, kind: DeviceKind) -> PathBuf {
     match setting(kind, "DATA_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(format!("ordera-{}-data", kind.as_str()))),
+    }
+}
+
+/// Pairs or signs the app in before its window opens, when it was started with a way in (see the module's
+/// settings): a pairing code only when the app is not paired yet (a code works once), a person's e-mail and
+/// password on every start (a fresh session, so a demo owner whose password the server's restart changed is
+/// signed in again, the previous start's session and pairing ended). A failure is logged and the app opens on its pairing or sign-in screen as ever.
+fn first_run(engine: &Engine, kind: DeviceKind, server_url: &str) {
+    let paired = engine.credentials().ok().flatten().is_some();
+    let code = setting(kind, "PAIRING_CODE").filter(|code| !code.trim().is_empty() && !paired);
+    let person = setting(kind, "EMAIL").zip(setting(kind, "PASSWORD"));
+    if code.is_none() && person.is_none() {
+        return;
+    }
+    let done = tauri::async_runtime::block_on(async {
+        let attempt = async {
+            match (&code, &person) {
+                (_, Some((email, password))) => {
+                    // The last run's pairing is ended first, so the restaurant's device list does not keep
+                    // one stale admin computer per start.
+                    let _ = engine.sign_out().await;
+                    engine.sign_in(server_url, email, password, &commands::device_name()).await.map(drop)
+                }
+                (Some(code), None) => engine.pair(server_url, code).await.map(drop),
+                (None, None) => Ok(()),
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(15), attempt).await
+    });
+    match done {
+        Ok(Ok(())) => eprintln!("the {} app is in its restaurant at {server_url}", kind.as_str()),
+        Ok(Err(error)) => eprintln!("the {} app could not get in at {server_url}: {error}", kind.as_str()),
+        Err(_) => eprintln!("the {} app could not reach {server_url} to get in", kind.as_str()),
     }
 }
 
@@ -107,6 +142,7 @@ where
             let engine = tauri::async_runtime::block_on(async { Engine::open(&dir, EngineConfig::default()) })?;
             forward_events(app, &engine);
             let server_url = std::env::var("ORDERA_SERVER_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+            first_run(&engine, kind, &server_url);
             let idle_seconds = setting(kind, "IDLE_SECONDS").and_then(|s| s.parse().ok());
             app.manage(Shell { engine, kind, version, server_url, idle_seconds });
             if setting(kind, "FULLSCREEN").is_some_and(|v| v == "1") {

@@ -166,7 +166,7 @@ pub fn settings(ScreenProps { state }: &ScreenProps) -> Html {
                 { field("business_day_start", "Business day starts at", "Local time, 00:00 to 11:59 (e.g. 04:00 for a bar open past midnight): ticket numbers restart then, and the dashboard, history, reports and export count each day from it.", &draft.day_start, input(|d| &mut d.day_start)) }
                 { field("kitchen_warn_minutes", "Kitchen: ticket shows as a warning after (minutes)", "", &draft.warn, input(|d| &mut d.warn)) }
                 { field("kitchen_late_minutes", "Kitchen: ticket shows as late after (minutes)", "Must be more than the warning.", &draft.late, input(|d| &mut d.late)) }
-                { field("kiosk_idle_seconds", "Kiosks: clear an unfinished order after (seconds without a touch)", "10 to 900; the last seconds ask \"Still there?\" first. Kiosks follow a change at once.", &draft.idle, input(|d| &mut d.idle)) }
+                { field("kiosk_idle_seconds", "Kiosks: clear an unfinished order after (seconds)", "Seconds without a touch, 10 to 900; the last few ask \"Still there?\" first. Kiosks follow a change at once.", &draft.idle, input(|d| &mut d.idle)) }
                 if let Some(error) = general { <p class="error" role="alert" id="settings-save-error">{ error }</p> }
                 if let Some(message) = (*notice).clone() { <p class="notice" role="status" id="settings-saved">{ message }</p> }
                 <button class="btn btn-primary" id="settings-save" type="submit" disabled={*busy || changes.is_empty()}>
