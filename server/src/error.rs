@@ -148,17 +148,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        if !json_content_type(request.headers()) {
-            return Err(ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned()));
-        }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("request body too large".to_owned())
-            } else {
-                ApiError::BadRequest(rejection.body_text())
-            }
-        })?;
-        Ok(ApiJson(input::json_body(&bytes)?))
+        Ok(ApiJson(input::json_body(&json_bytes(request, state).await?)?))
     }
 }
 
@@ -175,19 +165,23 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        if !json_content_type(request.headers()) {
-            return Err(ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned()));
-        }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("request body too large".to_owned())
-            } else {
-                ApiError::BadRequest(rejection.body_text())
-            }
-        })?;
-        let (command, unfree) = input::command_body(&bytes)?;
+        let (command, unfree) = input::command_body(&json_bytes(request, state).await?)?;
         Ok(ApiCommand(command, unfree))
     }
+}
+
+/// A JSON request's body as it came: the content type checked, the size within the route's limit.
+async fn json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !json_content_type(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType("expected `Content-Type: application/json`".to_owned()));
+    }
+    Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("request body too large".to_owned())
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })
 }
 
 /// `application/json`, or a `+json` type, with any parameters (as `axum::Json` accepts).

@@ -133,6 +133,23 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
+                /// The answer an order already had: placed (the order as it is now), or refused (its first
+                /// reason). A refusal is final: the same order sent again after its answer was lost, even once
+                /// the dish is back, gets the same answer rather than a ticket for an order staff may have
+                /// refunded meanwhile.
+                async fn earlier_answer(tx: &mut Tx, tenant_id: Uuid, order_id: Uuid) -> ApiResult<Option<CommandResult>> {
+                    if let Some(existing) = Self::order_in(tx, tenant_id, order_id).await? {
+                        return Ok(Some(CommandResult::unchanged(existing)));
+                    }
+                    let refused: Option<String> =
+                        sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant_id)
+                            .bind(order_id)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    Ok(refused.map(|reason| CommandResult::rejected(reason, None)))
+                }
+
                 /// Refuses `order` for good. A device's order is kept for staff (once, however often the device
                 /// sends it again) and announced to the restaurant's screens: a customer may be waiting for
                 /// it. Anyone else is told why at once and nothing is kept.
@@ -1336,19 +1353,10 @@ macro_rules! sql_store {
                         let reason = reason.clone();
                         async move {
                             let mut tx = self.scoped(tenant_id).await?;
-                            // Placed already (its answer was lost, and it came back changed): nothing to keep.
-                            if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
-                                return Ok(CommandResult::unchanged(existing));
-                            }
-                            // Refused before: the first reason stands, as for the menu's refusals.
-                            let earlier: Option<String> =
-                                sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
-                                    .bind(tenant_id)
-                                    .bind(order.id)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
-                            if let Some(reason) = earlier {
-                                return Ok(CommandResult::rejected(reason, None));
+                            // Placed already (its answer was lost, and it came back changed), or refused before
+                            // (the first reason stands): nothing to keep.
+                            if let Some(answer) = Self::earlier_answer(&mut tx, tenant_id, order.id).await? {
+                                return Ok(answer);
                             }
                             self.refuse(tx, tenant_id, Some(device_id), order, reason).await
                         }
@@ -1363,20 +1371,8 @@ macro_rules! sql_store {
                     let mut events = Vec::new();
                         // The restaurant's lock (taken by `scoped`) serialises its orders: the duplicate check,
                         // the ticket number and the stock below all see every order committed before this one.
-                    if let Some(existing) = Self::order_in(&mut tx, tenant_id, order.id).await? {
-                        return Ok(CommandResult::unchanged(existing));
-                    }
-                    // A refusal is final: the same order sent again after its answer was lost, even once the
-                    // dish is back, gets the same answer rather than a ticket for an order staff may have
-                    // refunded meanwhile.
-                    let refused: Option<String> =
-                        sqlx::query_scalar("SELECT reason FROM refused_orders WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant_id)
-                            .bind(order.id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some(reason) = refused {
-                        return Ok(CommandResult::rejected(reason, None));
+                    if let Some(answer) = Self::earlier_answer(&mut tx, tenant_id, order.id).await? {
+                        return Ok(answer);
                     }
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;
                     let mut items = Vec::with_capacity(order.lines.len());
