@@ -168,19 +168,33 @@ impl AppSession {
 
     /// Waits for the element `css` to be in the page.
     pub async fn element(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        match self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(error) => panic!("{css} did not appear: {error}\n{}", self.what_shows().await),
+        }
+    }
+
+    /// What the page shows now, for a failure message: a test that timed out says where the app was instead.
+    pub async fn what_shows(&self) -> String {
+        let script = "const main = document.querySelector('main, [id]');\
+            return `screen: #${main ? main.id : '?'}; text: ${document.body.innerText.slice(0, 800)}`;";
+        match self.client.execute(script, vec![]).await {
+            Ok(serde_json::Value::String(shows)) => shows,
+            other => format!("(the page could not be read: {other:?})"),
+        }
     }
 
     /// Waits until no element matches `css`.
     pub async fn gone(&self, css: &str) {
         let start = Instant::now();
-        while !self.client.find_all(Locator::Css(css)).await.expect("find").is_empty() {
-            assert!(start.elapsed() < PATIENCE, "{css} did not go away");
+        loop {
+            // WebKitWebDriver answers a search that races the page's own redraw with "stale element": that
+            // is no answer either way, so it is asked again.
+            match self.client.find_all(Locator::Css(css)).await {
+                Ok(found) if found.is_empty() => return,
+                Ok(_) => assert!(start.elapsed() < PATIENCE, "{css} did not go away\n{}", self.what_shows().await),
+                Err(error) => assert!(start.elapsed() < PATIENCE, "{css}: WebDriver kept failing: {error}"),
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -299,6 +313,20 @@ impl AppSession {
         let _ = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
         stop(&mut self.driver);
     }
+}
+
+/// Whether `binary` runs with `variable=value` in its environment: how a test tells that an app it started
+/// (with its own data folder in its environment) has ended by itself. The drivers carry the same
+/// environment, so only processes of the binary itself count.
+pub fn app_running(binary: &Path, variable: &str, value: &str) -> bool {
+    let wanted = format!("{variable}={value}");
+    let binary = binary.canonicalize().unwrap_or_else(|_| binary.to_path_buf());
+    let Ok(processes) = std::fs::read_dir("/proc") else { return false };
+    processes.flatten().any(|entry| {
+        std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == binary)
+            && std::fs::read(entry.path().join("environ"))
+                .is_ok_and(|environ| environ.split(|b| *b == 0).any(|pair| pair == wanted.as_bytes()))
+    })
 }
 
 impl Drop for AppSession {

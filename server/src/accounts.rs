@@ -150,8 +150,8 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<ApiJson<MeRe
     Ok(ApiJson(response))
 }
 
-/// Change the restaurant's settings (name, time zone, kitchen timers, when its business day starts);
-/// every device hears of it.
+/// Change the restaurant's settings (name, time zone, kitchen timers, when its business day starts, the
+/// kiosks' idle reset and staff PIN); every device hears of it.
 #[utoipa::path(patch, path = "/tenant", tag = "accounts", security(("bearer" = [])), request_body = UpdateTenantRequest,
     responses((status = 200, body = Tenant), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_tenant(
@@ -159,7 +159,10 @@ async fn update_tenant(
     ManagerAuth(me): ManagerAuth,
     ApiJson(request): ApiJson<UpdateTenantRequest>,
 ) -> ApiResult<ApiJson<Tenant>> {
-    let changes = request.validate()?;
+    let mut changes = request.validate()?;
+    if let Some(pin) = &changes.kiosk_pin {
+        changes.kiosk_pin_hash = Some(hash_password(&state.hashing, pin.expose().to_owned()).await?);
+    }
     Ok(ApiJson(state.store.update_tenant(me.tenant_id, &changes).await?))
 }
 

@@ -73,10 +73,7 @@ pub fn setup() -> Result<()> {
             && Command::new("which").arg("Xvfb").output().is_ok_and(|o| o.status.success())
             && Command::new("which").arg("WebKitWebDriver").output().is_ok_and(|o| o.status.success())
     })?;
-    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
-    if !String::from_utf8_lossy(&targets.stdout).lines().any(|t| t == "wasm32-unknown-unknown") {
-        check(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).status(), "rustup target add")?;
-    }
+    ensure_rust_target("wasm32-unknown-unknown")?;
     if !version_of(&cargo_bin("trunk"), "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         cargo_install("trunk", TRUNK_VERSION, true)?;
     }
@@ -91,7 +88,15 @@ pub fn setup() -> Result<()> {
     Ok(())
 }
 
-/// Builds every app's UI into its `dist/` (which its shell embeds at compile time).
+/// Adds the Rust standard library for `target` unless it is there.
+pub fn ensure_rust_target(target: &str) -> Result<()> {
+    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
+    if !String::from_utf8_lossy(&targets.stdout).lines().any(|t| t == target) {
+        check(Command::new("rustup").args(["target", "add", target]).status(), "rustup target add")?;
+    }
+    Ok(())
+}
+
 /// Forgets Tauri's cache of compressed UI files in the shells' build folders. A cache file left half
 /// written (by a build stopped midway, or by two compilations of a shell at once before the shells' test
 /// harnesses were turned off) would otherwise be embedded as it is, and the app would start blank.
@@ -112,6 +117,7 @@ fn forget_embedded_ui_caches() -> Result<()> {
     Ok(())
 }
 
+/// Builds every app's UI into its `dist/` (which its shell embeds at compile time).
 pub fn build_uis(release: bool) -> Result<()> {
     forget_embedded_ui_caches()?;
     for (folder, _) in APPS {

@@ -9,11 +9,15 @@
 //!   and nginx in front, with the demo restaurant.
 //! - `bench` builds release binaries and runs `ordera-bench` against the same services, then `kds-draw`
 //!   (order → ticket painted on the release kitchen display app).
+//! - `dist` builds the installable packages of the three apps (Linux `.deb`, Windows `.exe`); `package`
+//!   packages one built shell; `icons` redraws the apps' icons from their SVG.
 //!
-//! Plain `std`, `anyhow` and `ctrlc` only, so that `cargo xtask` builds in seconds on a fresh machine.
+//! Plain `std`, `anyhow`, `ctrlc` and `serde_json` only, so that `cargo xtask` builds in seconds on a fresh
+//! machine.
 
 mod apps;
 mod cluster;
+mod dist;
 mod services;
 
 use std::io::{BufRead, BufReader};
@@ -30,6 +34,9 @@ fn main() -> Result<()> {
         "test" => test(rest),
         "bench" => bench(rest),
         "cluster" => cluster::run(rest),
+        "dist" => dist::dist(rest),
+        "package" => dist::package(rest),
+        "icons" => dist::icons(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run [-- server args]  start Ordera (embedded SQLite, demo restaurant) with its three apps in it\n  \
@@ -37,7 +44,10 @@ fn main() -> Result<()> {
                  test                  install what is missing and run every test\n  \
                  cluster [--addr A]    PostgreSQL, Redis, two server replicas and nginx (default 127.0.0.1:8080);\n  \
                    [--server-bin P]    with a server binary already built instead of a release build\n  \
-                 bench [--seconds N]   measure release builds on PostgreSQL and Redis; print a table"
+                 bench [--seconds N]   measure release builds on PostgreSQL and Redis; print a table\n  \
+                 dist [--out DIR]      the apps' installable packages: Linux .deb and Windows .exe (default ../ordera-dist)\n  \
+                 package --app A --binary B --out D   the .deb of one built shell (kiosk, kds or admin)\n  \
+                 icons                 redraw the apps' icons from their icon.svg"
             );
             if command == "help" || command == "--help" {
                 Ok(())
@@ -234,6 +244,9 @@ fn test(_rest: &[String]) -> Result<()> {
     let everything = ["--workspace", "--all-targets", "--features", "ordera-e2e/ui"];
     step("build: every crate, test and app shell (the app tests drive the built shells)");
     check(cargo().arg("build").args(everything).status(), "cargo build")?;
+
+    step("Windows: every app shell still compiles for Windows (MinGW-w64)");
+    dist::check_windows()?;
 
     step("tests, the apps' end-to-end tests among them (the built apps under Xvfb, over WebDriver)");
     let mut totals = Totals::default();

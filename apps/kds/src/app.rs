@@ -26,6 +26,7 @@ pub fn app() -> Html {
         },
         Phase::Pair => {
             let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
+            let version = state.start.as_ref().map(|s| AttrValue::from(s.version.clone())).unwrap_or_default();
             let on_paired = {
                 let state = state.clone();
                 Callback::from(move |()| state.dispatch(Action::Paired))
@@ -37,7 +38,7 @@ pub fn app() -> Html {
             html! {
                 <PairScreen title="Pair this kitchen screen"
                     hint="Ask a manager for a kitchen screen pairing code in the admin app."
-                    server_url={server_url} error={state.error.clone().map(AttrValue::from)} on_paired={on_paired} on_error={on_error} />
+                    server_url={server_url} error={state.error.clone().map(AttrValue::from)} on_paired={on_paired} on_error={on_error} {version} />
             }
         }
         Phase::Setup => html! { <Setup state={state.clone()} /> },

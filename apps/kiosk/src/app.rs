@@ -7,7 +7,7 @@ use ordera_ui::{act, Button, ButtonKind, ConnectionPill, Dialog};
 use yew::prelude::*;
 
 use crate::hooks::{use_engine, use_idle, use_place_order};
-use crate::screens::{Attract, Confirmation, Menu, Pair, Review, ScreenProps};
+use crate::screens::{Attract, Confirmation, Menu, Pair, Review, ScreenProps, StaffCorner, StaffPanel};
 use crate::state::{Action, Screen, State};
 
 #[function_component(App)]
@@ -34,12 +34,21 @@ pub fn app() -> Html {
     };
     let onpointerdown = touched.reform(|_: PointerEvent| ());
     let onkeydown = touched.reform(|_: KeyboardEvent| ());
+    let staff = use_state(|| false);
+    let (open_staff, close_staff) = {
+        let (open, close) = (staff.clone(), staff.clone());
+        (Callback::from(move |()| open.set(true)), Callback::from(move |()| close.set(false)))
+    };
     html! {
         <div class="kiosk" {onpointerdown} {onkeydown}>
             <Header state={state.clone()} />
+            <StaffCorner on_open={open_staff} />
             { screen }
-            if let Some(left) = state.still_there {
+            if let Some(left) = state.still_there.filter(|_| !*staff) {
                 <StillThere {left} {touched} />
+            }
+            if *staff {
+                <StaffPanel state={state.clone()} on_close={close_staff} />
             }
         </div>
     }

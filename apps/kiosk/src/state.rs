@@ -91,6 +91,8 @@ pub enum Action {
     OrdersChanged,
     Paired,
     PairFailed(String),
+    /// Staff unpaired the kiosk from its staff panel: back to pairing, with nothing of the last customer.
+    Unpaired,
     Begin,
     Category(Uuid),
     Open(Product),
@@ -225,6 +227,12 @@ impl Reducible for State {
                 next.error = None;
             }
             Action::PairFailed(message) => next.error = Some(message),
+            Action::Unpaired => {
+                next.screen = Screen::Pair;
+                next.cart = Cart::default();
+                next.sheet = None;
+                next.still_there = None;
+            }
             // Nothing was saved: the same id may be tried again.
             Action::PlaceFailed(message) => {
                 next.placing = None;

@@ -432,6 +432,20 @@ async fn a_manager_signs_in_pairs_and_revokes_devices_changes_settings_and_staff
             .is_some_and(|t| t.kitchen_warn_minutes == 20 && t.kitchen_late_minutes == 25)
     })
     .await;
+
+    // The kiosks' staff PIN: letters are refused beside the field; digits are saved as a hash the kitchen
+    // screen's and kiosks' engines hear of, and the field then says a PIN is set without showing it.
+    admin.replace_in("#kiosk_pin", "24x8").await;
+    admin.click("#settings-save").await;
+    admin.text_until("#kiosk_pin-error", "the PIN refused", |t| t.contains("digits")).await;
+    admin.replace_in("#kiosk_pin", "2468").await;
+    admin.click("#settings-save").await;
+    admin.text_until("#kiosk_pin-hint", "a PIN set", |t| t.starts_with("A PIN is set")).await;
+    assert_eq!(admin.script("return document.querySelector('#kiosk_pin').value").await, "", "the field is emptied");
+    until("the kitchen screen has the PIN's hash", || {
+        grill.menu().ok().and_then(|m| m.tenant).is_some_and(|t| t.kiosk_pin_hash.is_some())
+    })
+    .await;
     admin.screenshot(&shots, "settings").await;
 
     // Signing out: back to the sign-in screen, and this computer's pairing no longer works.

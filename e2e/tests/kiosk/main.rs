@@ -374,3 +374,152 @@ async fn a_kiosk_started_with_a_pairing_code_opens_paired_on_its_attract_screen(
     add(&kiosk, &restaurant.burger, 1, "").await;
     kiosk.quit().await;
 }
+
+/// Where `cargo xtask` itself is built (the workspace's debug build, beside the shells).
+fn xtask_binary() -> std::path::PathBuf {
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("a target directory");
+    let path = target.join("debug").join("xtask");
+    assert!(path.exists(), "{} is not built: `cargo xtask test` builds it", path.display());
+    path
+}
+
+fn run(command: &mut std::process::Command) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{command:?} failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+    text
+}
+
+/// The kiosk's Debian package, made by `cargo xtask package` as `cargo xtask dist` makes it (here from the
+/// debug build), installs with dpkg into a throwaway root: its program, desktop entry and icons land where a
+/// Linux desktop looks, it depends on Debian's real package names, and the installed program starts, says its
+/// version and pairs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_package_installs_with_dpkg_and_the_installed_app_starts_and_pairs() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+    let made = run(std::process::Command::new(xtask_binary())
+        .env("CARGO_MANIFEST_DIR", workspace.join("xtask"))
+        .args(["package", "--app", "kiosk", "--binary"])
+        .arg(app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk"))
+        .arg("--out")
+        .arg(work.path().join("out")));
+    let deb = std::path::PathBuf::from(made.lines().last().expect("the package's path").trim());
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(deb.file_name().and_then(|n| n.to_str()), Some(format!("ordera-kiosk_{version}_amd64.deb").as_str()));
+
+    let fields =
+        run(std::process::Command::new("dpkg-deb").arg("--field").arg(&deb).args(["Package", "Version", "Depends"]));
+    assert!(fields.contains("Package: ordera-kiosk") && fields.contains(&format!("Version: {version}")), "{fields}");
+    let depends = fields.lines().find_map(|l| l.strip_prefix("Depends: ")).expect("a Depends field");
+    for package in depends.split(", ") {
+        // Each named dependency is a package Debian has and this machine runs the app with.
+        run(std::process::Command::new("dpkg-query").args(["--show", package]));
+    }
+
+    let root = work.path().join("root");
+    for dir in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
+        std::fs::create_dir_all(root.join(dir)).expect("a dpkg database");
+    }
+    std::fs::write(root.join("var/lib/dpkg/status"), "").expect("an empty dpkg status");
+    // The throwaway root has none of the libraries the app depends on: the host's serve it.
+    run(std::process::Command::new("dpkg")
+        .arg(format!("--root={}", root.display()))
+        .args(["--force-depends", "--install"])
+        .arg(&deb));
+    let listed = run(std::process::Command::new("dpkg")
+        .arg(format!("--root={}", root.display()))
+        .args(["--listfiles", "ordera-kiosk"]));
+    for file in [
+        "/usr/bin/ordera-kiosk",
+        "/usr/share/applications/ordera-kiosk.desktop",
+        "/usr/share/icons/hicolor/32x32/apps/ordera-kiosk.png",
+        "/usr/share/icons/hicolor/128x128/apps/ordera-kiosk.png",
+        "/usr/share/icons/hicolor/256x256/apps/ordera-kiosk.png",
+    ] {
+        assert!(listed.lines().any(|l| l == file), "{file} is not in the package: {listed}");
+    }
+    let desktop =
+        std::fs::read_to_string(root.join("usr/share/applications/ordera-kiosk.desktop")).expect("the desktop entry");
+    for line in ["Name=Ordera Kiosk", "Exec=ordera-kiosk", "Icon=ordera-kiosk", "Type=Application"] {
+        assert!(desktop.lines().any(|l| l == line), "the desktop entry lacks {line:?}: {desktop}");
+    }
+
+    let restaurant = Restaurant::open().await;
+    let env = [
+        ("ORDERA_SERVER_URL", restaurant.url()),
+        ("ORDERA_KIOSK_DATA_DIR", work.path().join("data").display().to_string()),
+    ];
+    let kiosk = AppSession::launch(&root.join("usr/bin/ordera-kiosk"), &env).await;
+    kiosk.text_until("#app-version", "its version", |t| t.contains(version)).await;
+    kiosk.pair_with(&restaurant.owner.pairing_code("kiosk").await).await;
+    kiosk.element("#attract").await;
+    kiosk.quit().await;
+}
+
+/// Kiosk mode as a restaurant installs it (`ORDERA_KIOSK_LOCKED=1`): the app fills the screen, a customer's
+/// taps in the corner open nothing, staff open the panel with five quick taps and the restaurant's PIN
+/// (a wrong one is refused), see the connection and the orders waiting, and leave kiosk mode, which ends the
+/// app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_kiosk_opens_its_staff_panel_only_for_the_restaurants_pin_and_staff_can_leave() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let shots = shots();
+    let restaurant = Restaurant::open().await;
+    let settings = restaurant.owner.patch("tenant", json!({"kiosk_pin": "2468"})).await;
+    assert!(settings["kiosk_pin_hash"].is_string(), "{settings}");
+    let data = restaurant.data.path().join("locked").display().to_string();
+    let env = [
+        ("ORDERA_SERVER_URL", restaurant.url()),
+        ("ORDERA_KIOSK_DATA_DIR", data.clone()),
+        ("ORDERA_KIOSK_LOCKED", "1".to_owned()),
+        ("ORDERA_KIOSK_PAIRING_CODE", restaurant.owner.pairing_code("kiosk").await),
+    ];
+    let binary = app_binary(env!("CARGO_TARGET_TMPDIR"), "ordera-kiosk");
+    let kiosk = AppSession::launch(&binary, &env).await;
+    kiosk.element("#attract").await;
+    assert!(ordera_e2e::webview::app_running(&binary, "ORDERA_KIOSK_DATA_DIR", &data));
+    let fills = "return [window.innerWidth, window.innerHeight, screen.width, screen.height];";
+    let mut sizes = Value::Null;
+    for _ in 0..50 {
+        sizes = kiosk.script(fills).await;
+        if sizes[0] == sizes[2] && sizes[1] == sizes[3] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sizes[0] == sizes[2] && sizes[1] == sizes[3], "the kiosk fills the screen: {sizes}");
+
+    // A customer tapping the corner a few times opens nothing; staff's five quick taps open the keypad.
+    for _ in 0..4 {
+        kiosk.click("#staff-corner").await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    kiosk.gone("#staff-keypad").await;
+    kiosk.click("#staff-corner").await;
+    kiosk.element("#staff-keypad").await;
+    for digit in "1357".chars() {
+        kiosk.click(&format!("#key-{digit}")).await;
+    }
+    kiosk.click("#key-enter").await;
+    kiosk.text_until("#staff-error", "a wrong PIN refused", |t| t.contains("Wrong PIN")).await;
+    kiosk.gone("#staff-panel").await;
+    kiosk.screenshot(&shots, "staff-keypad").await;
+    for digit in "2468".chars() {
+        kiosk.click(&format!("#key-{digit}")).await;
+    }
+    kiosk.click("#key-enter").await;
+    kiosk.text_until("#staff-waiting", "the orders waiting", |t| t == "Every order has reached the kitchen.").await;
+    kiosk.text_until("#app-version", "its version", |t| t.contains(env!("CARGO_PKG_VERSION"))).await;
+    assert_eq!(kiosk.text("#staff-leave").await, "Leave kiosk mode");
+    kiosk.screenshot(&shots, "staff-panel").await;
+
+    // The app ends as it answers the click, so WebDriver may report the click as failed: the process says.
+    let _ = kiosk.element("#staff-leave").await.click().await;
+    let start = std::time::Instant::now();
+    while ordera_e2e::webview::app_running(&binary, "ORDERA_KIOSK_DATA_DIR", &data) {
+        assert!(start.elapsed() < ordera_e2e::webview::PATIENCE, "leaving kiosk mode ends the app");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -323,6 +323,7 @@ struct TenantRow {
     kitchen_late_minutes: i64,
     business_day_start_minutes: i64,
     kiosk_idle_seconds: i64,
+    kiosk_pin_hash: Option<String>,
 }
 
 impl From<TenantRow> for Tenant {
@@ -342,6 +343,7 @@ impl From<TenantRow> for Tenant {
             kitchen_late_minutes: row.kitchen_late_minutes,
             business_day_start,
             kiosk_idle_seconds: row.kiosk_idle_seconds,
+            kiosk_pin_hash: row.kiosk_pin_hash,
         }
     }
 }

@@ -26,7 +26,7 @@ pub(super) const DEVICE_COLUMNS: &str =
 pub(super) const CATEGORY_COLUMNS: &str = "id, name, position, visible";
 pub(super) const TENANT_COLUMNS: &str =
     "id, name, timezone, currency, created_at, kitchen_warn_minutes, kitchen_late_minutes, business_day_start_minutes, \
-     kiosk_idle_seconds";
+     kiosk_idle_seconds, kiosk_pin_hash";
 pub(super) const ORDER_COLUMNS: &str = "id, number, business_date, order_type, status, items, total, note, device_id, \
      placed_at, preparing_at, ready_at, completed_at, cancelled_at, cancel_reason, updated_at, history";
 pub(super) const REFUSED_COLUMNS: &str =
@@ -545,7 +545,8 @@ macro_rules! sql_store {
                         "UPDATE tenants SET name = COALESCE($2, name), timezone = COALESCE($3, timezone), \
                          kitchen_warn_minutes = $4, kitchen_late_minutes = $5, \
                          business_day_start_minutes = COALESCE($6, business_day_start_minutes), \
-                         kiosk_idle_seconds = COALESCE($7, kiosk_idle_seconds) WHERE id = $1",
+                         kiosk_idle_seconds = COALESCE($7, kiosk_idle_seconds), \
+                         kiosk_pin_hash = COALESCE($8, kiosk_pin_hash) WHERE id = $1",
                     )
                     .bind(tenant_id)
                     .bind(changes.name.as_ref().map(|n| n.as_str()))
@@ -554,6 +555,7 @@ macro_rules! sql_store {
                     .bind(late)
                     .bind(business_day_start)
                     .bind(changes.kiosk_idle_seconds)
+                    .bind(changes.kiosk_pin_hash.as_deref())
                     .execute(&mut *tx)
                     .await?;
                     let tenant = Self::tenant_in(&mut tx, tenant_id).await?;

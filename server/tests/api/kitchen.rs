@@ -135,6 +135,20 @@ both! {
         let menu: ordera_protocol::api::MenuResponse = expect_json(app.get("menu", &kiosk.token).await, StatusCode::OK).await;
         assert_eq!(menu.tenant.kiosk_idle_seconds, 45);
 
+        // The kiosks' staff PIN is set as digits and kept only as an argon2 hash, which the kiosks receive so
+        // that they check a typed PIN themselves, offline too. Other changes keep it.
+        assert_eq!(idle.kiosk_pin_hash, None, "no PIN until a manager sets one");
+        let pinned: Tenant = expect_json(app.patch("tenant", &k.restaurant.token, &json!({"kiosk_pin": "2468"})).await, StatusCode::OK).await;
+        let hash = pinned.kiosk_pin_hash.clone().expect("the PIN's hash");
+        use argon2::PasswordVerifier;
+        let parsed = argon2::PasswordHash::new(&hash).expect("a PHC string");
+        assert!(argon2::Argon2::default().verify_password(b"2468", &parsed).is_ok());
+        assert!(argon2::Argon2::default().verify_password(b"1357", &parsed).is_err());
+        let events = kiosk_socket.events(1).await;
+        assert!(matches!(&events[0].event, Event::TenantUpdated { tenant } if tenant.kiosk_pin_hash == Some(hash.clone())), "{events:?}");
+        let renamed: Tenant = expect_json(app.patch("tenant", &k.restaurant.token, &json!({"kiosk_idle_seconds": 60})).await, StatusCode::OK).await;
+        assert_eq!(renamed.kiosk_pin_hash, Some(hash));
+
         // Settings are a manager's: a cook and a screen may not change them.
         let (_, cook) = app.user(&k.restaurant, "staff").await;
         expect_error(app.patch("tenant", &cook, &json!({"kitchen_warn_minutes": 2})).await, StatusCode::FORBIDDEN, "forbidden").await;
@@ -172,7 +186,11 @@ both! {
         let k = kitchen(&app).await;
         let before = tenant(&app, &k.restaurant.token).await;
         let head = app.store.head(k.restaurant.tenant.id).await.unwrap();
-        let cases: [(Value, &[&str]); 10] = [
+        let cases: [(Value, &[&str]); 14] = [
+            (json!({"kiosk_pin": "12a4"}), &["kiosk_pin"]),
+            (json!({"kiosk_pin": "123"}), &["kiosk_pin"]),
+            (json!({"kiosk_pin": "123456789", "name": "Soho Central"}), &["kiosk_pin"]),
+            (json!({"kiosk_pin": 1234}), &["kiosk_pin"]),
             (json!({"kiosk_idle_seconds": 9}), &["kiosk_idle_seconds"]),
             (json!({"kiosk_idle_seconds": 901, "name": "Soho Central"}), &["kiosk_idle_seconds"]),
             (json!({"kiosk_idle_seconds": "90"}), &["kiosk_idle_seconds"]),

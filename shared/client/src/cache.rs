@@ -523,6 +523,7 @@ mod tests {
             kitchen_late_minutes: 8,
             business_day_start: Default::default(),
             kiosk_idle_seconds: 90,
+            kiosk_pin_hash: None,
         }
     }
 

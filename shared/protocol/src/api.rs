@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::validate::{
-    position, stock_count, CategoryName, Description, DeviceName, Email, FieldErrors, Password, PersonName,
+    position, stock_count, CategoryName, Description, DeviceName, Email, FieldErrors, KioskPin, Password, PersonName,
     ProductName, RestaurantName, Station, TimeZone, ValidationError,
 };
 use crate::{Allergen, Currency, DeviceKind, Money, Role};
@@ -78,6 +78,10 @@ pub struct Tenant {
     /// screen (a kiosk installed with its own `ORDERA_KIOSK_IDLE_SECONDS` keeps that instead).
     #[serde(default = "KioskIdle::default_seconds")]
     pub kiosk_idle_seconds: i64,
+    /// The kiosks' staff PIN, as an argon2 hash (PHC string), when the restaurant has set one. Kiosks check a
+    /// typed PIN against it themselves, so staff can leave kiosk mode also while the network is down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_pin_hash: Option<String>,
 }
 
 impl Tenant {
@@ -232,6 +236,9 @@ pub struct UpdateTenantRequest {
     /// Seconds without a touch before a kiosk clears an unfinished order (10 to 900).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiosk_idle_seconds: Option<i64>,
+    /// A new staff PIN for the kiosks (4 to 8 digits): with it, staff open a locked kiosk's staff panel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_pin: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -242,6 +249,9 @@ pub struct TenantChanges {
     pub kitchen_late_minutes: Option<i64>,
     pub business_day_start: Option<NaiveTime>,
     pub kiosk_idle_seconds: Option<i64>,
+    pub kiosk_pin: Option<KioskPin>,
+    /// The new PIN's hash, made by the server from `kiosk_pin` before it stores the changes.
+    pub kiosk_pin_hash: Option<String>,
 }
 
 impl UpdateTenantRequest {
@@ -270,6 +280,7 @@ impl UpdateTenantRequest {
             }
             other => other,
         };
+        let kiosk_pin = self.kiosk_pin.as_deref().and_then(|v| errors.check("kiosk_pin", KioskPin::parse(v)));
         if errors.is_empty() {
             Ok(TenantChanges {
                 name,
@@ -278,6 +289,8 @@ impl UpdateTenantRequest {
                 kitchen_late_minutes,
                 business_day_start,
                 kiosk_idle_seconds,
+                kiosk_pin,
+                kiosk_pin_hash: None,
             })
         } else {
             Err(errors)

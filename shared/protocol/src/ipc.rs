@@ -114,6 +114,23 @@ commands! {
     Acknowledged = "acknowledged": NoArgs => Vec<Uuid>;
     /// A cook has seen a cancellation: it may leave this screen's board.
     Acknowledge = "acknowledge": IdArgs => Vec<Uuid>;
+    /// Kiosk: opens the staff panel for the PIN the restaurant set (checked on the device, so it works
+    /// offline). Refused with `invalid` for a wrong PIN or none set, `throttled` after too many tries.
+    StaffUnlock = "staff_unlock": StaffPinArgs => ();
+    /// Kiosk: closes the app, leaving kiosk mode; only within a minute of `staff_unlock`.
+    LeaveKiosk = "leave_kiosk": NoArgs => ();
+}
+
+/// A PIN typed on the kiosk's staff keypad. Never `Debug`-printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPinArgs {
+    pub pin: String,
+}
+
+impl std::fmt::Debug for StaffPinArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaffPinArgs(**redacted**)")
+    }
 }
 
 /// What a kitchen screen is for.
@@ -167,6 +184,10 @@ pub struct StartInfo {
     /// (`ORDERA_KIOSK_IDLE_SECONDS`); `None` follows the restaurant's setting.
     #[serde(default)]
     pub idle_seconds: Option<u32>,
+    /// Kiosk: installed in kiosk mode (`ORDERA_KIOSK_LOCKED=1`): fullscreen, no window controls, and only the
+    /// staff panel, behind the restaurant's PIN, closes it.
+    #[serde(default)]
+    pub locked: bool,
     /// Admin: the person signed in on this device, if any (boxed: most apps never have one, and it is
     /// the largest part).
     #[serde(default)]

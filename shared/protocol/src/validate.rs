@@ -269,6 +269,34 @@ impl Password {
     }
 }
 
+/// The staff PIN that opens a kiosk's staff panel (to leave kiosk mode or re-pair it): 4 to 8 digits, typed
+/// on the kiosk's own keypad.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KioskPin(String);
+
+impl KioskPin {
+    pub const MIN_DIGITS: usize = 4;
+    pub const MAX_DIGITS: usize = 8;
+
+    pub fn parse(value: &str) -> Result<Self, ValidationError> {
+        let digits = value.chars().count();
+        if !value.chars().all(|c| c.is_ascii_digit()) || !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits) {
+            return Err(ValidationError::new(format!("must be {} to {} digits", Self::MIN_DIGITS, Self::MAX_DIGITS)));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for KioskPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KioskPin(**redacted**)")
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(**redacted**)")

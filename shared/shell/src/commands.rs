@@ -33,6 +33,7 @@ pub fn start(shell: State<'_>, args: <ipc::Start as Command>::Args) -> Reply<ipc
         device: credentials.map(|c| c.device),
         version: shell.version.to_owned(),
         idle_seconds: shell.idle_seconds,
+        locked: shell.locked,
         signed_in: shell.engine.signed_in()?.map(Box::new),
     })
 }

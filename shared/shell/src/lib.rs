@@ -11,6 +11,7 @@
 //! admin app, `ORDERA_ADMIN_EMAIL` with `ORDERA_ADMIN_PASSWORD` (signs a person in before it opens).
 
 pub mod commands;
+pub mod staff;
 
 use std::path::PathBuf;
 
@@ -30,6 +31,11 @@ pub struct Shell {
     pub server_url: String,
     /// The kiosk's own idle reset, overriding the restaurant's.
     pub idle_seconds: Option<u32>,
+    /// A kiosk installed in kiosk mode (`ORDERA_KIOSK_LOCKED=1`): fullscreen, no window controls, closed only
+    /// from the staff panel.
+    pub locked: bool,
+    /// What opens the kiosk's staff panel.
+    pub staff: staff::StaffGate,
 }
 
 /// An app's name in its environment variables: `KIOSK`, `KDS`, `ADMIN`.
@@ -87,6 +93,26 @@ fn first_run(engine: &Engine, kind: DeviceKind, server_url: &str) {
 
 /// Passes each engine event to the webview under its name. A listener that fell behind missed some
 /// notifications: every screen is told to refresh everything once more, which is all they would have said.
+/// Kiosk mode's window: the whole screen, no title bar or buttons, above every other window. On Android the
+/// app is pinned by the system's own kiosk mode instead (see the README).
+#[cfg(not(any(target_os = "android", target_os = "ios")))]
+fn lock(window: &tauri::WebviewWindow) {
+    let _ = window.set_decorations(false);
+    // The monitor's whole area first, for a session without a window manager (a bare X server started for
+    // the kiosk alone), which ignores a request to go fullscreen; then fullscreen, for one that has one.
+    if let Ok(Some(monitor)) = window.current_monitor() {
+        let _ = window.set_position(*monitor.position());
+        let _ = window.set_size(*monitor.size());
+    }
+    let _ = window.set_fullscreen(true);
+    let _ = window.set_always_on_top(true);
+    let _ = window.set_closable(false);
+    let _ = window.set_minimizable(false);
+}
+
+#[cfg(any(target_os = "android", target_os = "ios"))]
+fn lock(_window: &tauri::WebviewWindow) {}
+
 fn forward_events(app: &tauri::App, engine: &Engine) {
     let mut events = engine.subscribe();
     let handle = app.handle().clone();
@@ -144,13 +170,25 @@ where
             let server_url = std::env::var("ORDERA_SERVER_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
             first_run(&engine, kind, &server_url);
             let idle_seconds = setting(kind, "IDLE_SECONDS").and_then(|s| s.parse().ok());
-            app.manage(Shell { engine, kind, version, server_url, idle_seconds });
-            if setting(kind, "FULLSCREEN").is_some_and(|v| v == "1") {
-                if let Some(window) = app.get_webview_window("main") {
+            let locked = kind == DeviceKind::Kiosk && setting(kind, "LOCKED").is_some_and(|v| v == "1");
+            app.manage(Shell { engine, kind, version, server_url, idle_seconds, locked, staff: Default::default() });
+            if let Some(window) = app.get_webview_window("main") {
+                if locked {
+                    lock(&window);
+                } else if setting(kind, "FULLSCREEN").is_some_and(|v| v == "1") {
                     let _ = window.set_fullscreen(true);
                 }
             }
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // A locked kiosk's window ignores every way to close it (Alt+F4, the window manager's close); the
+            // staff panel closes the app itself.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<Shell>().locked {
+                    api.prevent_close();
+                }
+            }
         })
         .register_uri_scheme_protocol("ordera-image", |context, request| {
             let shell = context.app_handle().state::<Shell>();

@@ -176,6 +176,9 @@ pub struct PairScreenProps {
     pub error: Option<AttrValue>,
     pub on_paired: Callback<()>,
     pub on_error: Callback<String>,
+    /// The app's version ("0.1.0"), shown small at the foot: the first thing support asks for.
+    #[prop_or_default]
+    pub version: AttrValue,
 }
 
 /// The first-start screen of every app: server address and pairing code, paired through the shell's
@@ -231,6 +234,9 @@ pub fn pair_screen(props: &PairScreenProps) -> Html {
                 }
                 <Button id="pair" onclick={pair} disabled={!ready}>{ if *busy { "Pairing…" } else { "Pair" } }</Button>
             </div>
+            if !props.version.is_empty() {
+                <p class="muted app-version" id="app-version">{ format!("Version {}", props.version) }</p>
+            }
         </main>
     }
 }

@@ -47,6 +47,7 @@ button { font: inherit; }
 .form input, .form textarea { font: inherit; padding: 14px; border-radius: 12px; border: 2px solid var(--line);
   background: var(--surface); color: var(--ink); }
 .error { color: var(--bad); font-weight: 700; }
+.app-version { color: var(--muted); font-size: 0.75em; margin: 0; }
 .dialog-backdrop { position: fixed; inset: 0; background: rgba(0,0,0,0.45); display: flex;
   align-items: center; justify-content: center; z-index: 50; }
 .dialog { background: var(--surface); border-radius: var(--radius); padding: 28px; max-width: 720px;

@@ -5,6 +5,8 @@ use ordera_protocol::DeviceKind;
 // A glob, because each Tauri command comes with helper macros that `generate_handler!` looks up beside it.
 use ordera_shell::commands::*;
 
+// The same app on Android: the Tauri mobile runtime calls this entry point from the app's activity.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     ordera_shell::run(
         DeviceKind::Admin,

@@ -1,5 +1,5 @@
-//! The restaurant's settings: its name, time zone, when its business day starts and the kitchen's ticket
-//! timers. Saved through the API (they reach every device live); what the server refuses is shown beside
+//! The restaurant's settings: its name, time zone, when its business day starts, the kitchen's ticket
+//! timers and the kiosks' idle reset and staff PIN. Saved through the API (they reach every device live); what the server refuses is shown beside
 //! its field, and nothing is saved.
 
 use ordera_protocol::api::{MeResponse, Tenant};
@@ -20,6 +20,8 @@ struct Draft {
     late: String,
     day_start: String,
     idle: String,
+    /// A new staff PIN for the kiosks; empty keeps the one set (the app never learns it back).
+    pin: String,
 }
 
 impl Draft {
@@ -31,6 +33,7 @@ impl Draft {
             late: tenant.kitchen_late_minutes.to_string(),
             day_start: day_start(tenant),
             idle: tenant.kiosk_idle_seconds.to_string(),
+            pin: String::new(),
         }
     }
 
@@ -56,6 +59,9 @@ impl Draft {
         }
         if self.idle.trim() != saved.kiosk_idle_seconds.to_string() {
             changes.insert("kiosk_idle_seconds".into(), number(&self.idle));
+        }
+        if !self.pin.trim().is_empty() {
+            changes.insert("kiosk_pin".into(), json!(self.pin.trim()));
         }
         changes
     }
@@ -152,6 +158,24 @@ pub fn settings(ScreenProps { state }: &ScreenProps) -> Html {
                 </label>
             }
         };
+    let pin_field = {
+        let error = error_of("kiosk_pin");
+        let hint = if current.kiosk_pin_hash.is_some() {
+            "A PIN is set. Type a new one to change it. Staff open a kiosk's staff panel (leave kiosk mode, re-pair) with five quick taps in its top-left corner and this PIN."
+        } else {
+            "No PIN yet: set one (4 to 8 digits) before installing kiosks in kiosk mode. Staff open a kiosk's staff panel with five quick taps in its top-left corner and this PIN."
+        };
+        html! {
+            <label class={classes!("field", error.is_some().then_some("invalid"))}>
+                <span>{ "Kiosks: staff PIN" }</span>
+                <input id="kiosk_pin" type="password" inputmode="numeric" autocomplete="new-password"
+                    placeholder={if current.kiosk_pin_hash.is_some() { "••••  (set)" } else { "Not set" }}
+                    value={draft.pin.clone()} oninput={input(|d| &mut d.pin)} aria-invalid={error.is_some().to_string()} />
+                <span class="field-hint" id="kiosk_pin-hint">{ hint }</span>
+                if let Some(error) = error { <span class="field-error" id="kiosk_pin-error">{ error }</span> }
+            </label>
+        }
+    };
     let general = (*failure).as_ref().filter(|f| f.fields.is_empty()).map(ApiFailure::sentence);
     html! {
         <section class="page" id="settings">
@@ -167,6 +191,7 @@ pub fn settings(ScreenProps { state }: &ScreenProps) -> Html {
                 { field("kitchen_warn_minutes", "Kitchen: ticket shows as a warning after (minutes)", "", &draft.warn, input(|d| &mut d.warn)) }
                 { field("kitchen_late_minutes", "Kitchen: ticket shows as late after (minutes)", "Must be more than the warning.", &draft.late, input(|d| &mut d.late)) }
                 { field("kiosk_idle_seconds", "Kiosks: clear an unfinished order after (seconds)", "Seconds without a touch, 10 to 900; the last few ask \"Still there?\" first. Kiosks follow a change at once.", &draft.idle, input(|d| &mut d.idle)) }
+                { pin_field }
                 if let Some(error) = general { <p class="error" role="alert" id="settings-save-error">{ error }</p> }
                 if let Some(message) = (*notice).clone() { <p class="notice" role="status" id="settings-saved">{ message }</p> }
                 <button class="btn btn-primary" id="settings-save" type="submit" disabled={*busy || changes.is_empty()}>

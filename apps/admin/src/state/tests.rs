@@ -24,6 +24,7 @@ fn start(paired: bool) -> StartInfo {
         device: None,
         version: "1.0.0".into(),
         idle_seconds: None,
+        locked: false,
         signed_in: None,
     }
 }

@@ -55,6 +55,8 @@ fn acknowledge(shell: State<'_>, args: <ipc::Acknowledge as Command>::Args) -> R
     Ok(ids)
 }
 
+// The same app on Android: the Tauri mobile runtime calls this entry point from the app's activity.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     ordera_shell::run(
         DeviceKind::Kds,

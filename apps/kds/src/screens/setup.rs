@@ -128,6 +128,8 @@ pub fn setup(props: &SetupProps) -> Html {
                     onclick={flip(|s| s.alarm = !s.alarm)}>{ "Alarm when offline" }</button>
                 <button class="btn btn-secondary" id="setup-test-sound" onclick={test}>{ "Test sound" }</button>
             </section>
+            // Saving can fail (the device's disk): say so here, where the cook pressed the button.
+            if let Some(error) = &props.state.error { <p class="error" role="alert" id="setup-error">{ error }</p> }
             <div class="setup-actions">
                 <button class={classes!("btn", if *unpair_armed { "btn-danger" } else { "btn-secondary" })} id="setup-unpair"
                     onclick={unpair}>

@@ -103,6 +103,7 @@ fn thresholds_come_from_the_restaurant_and_default_before_it_is_known() {
         kitchen_late_minutes: 6,
         business_day_start: Default::default(),
         kiosk_idle_seconds: 90,
+        kiosk_pin_hash: None,
     };
     state = reduce(state, Action::Menu(Menu { tenant: Some(tenant), categories: vec![], products: vec![] }));
     assert_eq!(state.thresholds(), (3, 6));
@@ -360,6 +361,7 @@ fn a_first_start_asks_for_pairing_then_a_role() {
         device: None,
         version: "0.1.0".into(),
         idle_seconds: None,
+        locked: false,
         signed_in: None,
     };
     let state = reduce(

@@ -1,5 +1,5 @@
 //! The kiosk's screens, one a file: pair → attract → menu (with the product sheet and the cart) → review
-//! → confirmation. Each draws the store and dispatches actions; the shell is the hooks' business.
+//! → confirmation, and over them the staff panel. Each draws the store and dispatches actions; the shell is the hooks' business.
 
 mod attract;
 mod confirmation;
@@ -7,12 +7,14 @@ mod menu;
 mod pair;
 mod product_sheet;
 mod review;
+mod staff;
 
 pub use attract::Attract;
 pub use confirmation::Confirmation;
 pub use menu::Menu;
 pub use pair::Pair;
 pub use review::Review;
+pub use staff::{StaffCorner, StaffPanel};
 
 use uuid::Uuid;
 use yew::prelude::*;

@@ -16,10 +16,11 @@ pub fn pair(ScreenProps { state }: &ScreenProps) -> Html {
         wasm_bindgen_futures::spawn_local(refresh(dispatch.clone()));
     });
     let server_url = state.start.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
+    let version = state.start.as_ref().map(|s| AttrValue::from(s.version.clone())).unwrap_or_default();
     html! {
         <PairScreen title="Set up this kiosk"
             hint="Enter the server address and a pairing code from the admin app (Devices → New kiosk)."
             server_url={server_url} error={state.error.clone().map(AttrValue::from)}
-            {on_paired} on_error={act(state, Action::PairFailed)} />
+            {on_paired} on_error={act(state, Action::PairFailed)} {version} />
     }
 }

@@ -75,6 +75,7 @@ fn start(paired: bool) -> StartInfo {
         device: None,
         version: "1.0.0".into(),
         idle_seconds: None,
+        locked: false,
         signed_in: None,
     }
 }
@@ -211,6 +212,15 @@ fn the_first_menu_opens_the_first_visible_category_and_a_later_one_keeps_the_cho
     );
     let state = run(state, [Action::Category(DRINKS), Action::Menu(menu(vec![burger(), cola()]))]);
     assert_eq!(state.category, Some(DRINKS));
+}
+
+#[test]
+fn staff_unpairing_the_kiosk_returns_it_to_pairing_with_nothing_of_the_last_customer() {
+    let state = run(browsing(), [Action::Open(burger()), add(burger(), 2, ""), Action::Open(cola()), Action::Unpaired]);
+    assert_eq!(state.screen, Screen::Pair);
+    assert!(state.cart.lines().is_empty());
+    assert_eq!(state.sheet, None);
+    assert_eq!(run(state, [Action::Paired]).screen, Screen::Attract, "pairing again opens on the attract screen");
 }
 
 #[test]

@@ -1,0 +1,3 @@
+-- The kiosks' staff PIN. See migrations/postgres/0008_kiosk_pin.sql.
+
+ALTER TABLE tenants ADD COLUMN kiosk_pin_hash TEXT;
