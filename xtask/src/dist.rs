@@ -119,15 +119,21 @@ pub fn dist(rest: &[String]) -> Result<()> {
     for (folder, package) in APPS {
         let info = app_info(folder)?;
         made.push(deb(folder, &target_dir().join("release").join(package), &out)?);
-        let exe = target_dir().join(WINDOWS_TARGET).join("release").join(format!("{package}.exe"));
-        let named = out.join(format!("{}_{}_x64.exe", info.package, info.version));
-        std::fs::copy(&exe, &named).with_context(|| format!("copying {}", exe.display()))?;
-        made.push(named);
+        // The Windows program loads the WebView2 runtime through WebView2Loader.dll, which the build leaves
+        // beside it: both go in one folder, copied to the PC as it is.
+        let built = target_dir().join(WINDOWS_TARGET).join("release");
+        let folder = out.join(format!("{}_{}_x64", info.package, info.version));
+        std::fs::create_dir_all(&folder)?;
+        for file in [format!("{package}.exe"), "WebView2Loader.dll".to_owned()] {
+            std::fs::copy(built.join(&file), folder.join(&file)).with_context(|| format!("copying {file}"))?;
+        }
+        made.push(folder.join(format!("{package}.exe")));
     }
     println!("\nThe packages are in {}:", out.display());
     for path in made {
         let size = std::fs::metadata(&path)?.len();
-        println!("  {}  ({:.1} MiB)", path.file_name().unwrap_or_default().to_string_lossy(), size as f64 / 1048576.0);
+        let name = path.strip_prefix(&out).unwrap_or(&path).display().to_string();
+        println!("  {name}  ({:.1} MiB)", size as f64 / 1048576.0);
     }
     Ok(())
 }
