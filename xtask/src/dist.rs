@@ -25,6 +25,16 @@ pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 const PNG_SIZES: &[u32] = &[32, 128, 256];
 const ICO_SIZES: &[u32] = &[16, 24, 32, 48, 64, 256];
 
+/// The file in an app's `icons/` holding its `size`-pixel PNG: the largest is `icon.png`, the name Tauri
+/// takes for the window's icon.
+fn png_name(size: u32) -> String {
+    if size == 256 {
+        "icon.png".to_owned()
+    } else {
+        format!("{size}x{size}.png")
+    }
+}
+
 /// What a package says of its app, read from the app's `tauri.conf.json` (and the workspace's version).
 struct AppInfo {
     /// `ordera-kiosk`: the package, binary and icon name.
@@ -187,7 +197,7 @@ fn deb(folder: &str, binary: &Path, out: &Path) -> Result<PathBuf> {
     put(&format!("usr/bin/{}", info.package), &std::fs::read(binary)?, 0o755)?;
     let icons = tauri_dir(folder).join("icons");
     for size in PNG_SIZES {
-        let file = if *size == 256 { "icon.png".to_owned() } else { format!("{size}x{size}.png") };
+        let file = png_name(*size);
         let png = std::fs::read(icons.join(&file)).with_context(|| format!("reading the icon {file}"))?;
         put(&format!("usr/share/icons/hicolor/{size}x{size}/apps/{}.png", info.package), &png, 0o644)?;
     }
@@ -279,8 +289,7 @@ pub fn icons() -> Result<()> {
             )
         };
         for size in PNG_SIZES {
-            let file = if *size == 256 { "icon.png".to_owned() } else { format!("{size}x{size}.png") };
-            render(*size, &icons.join(file))?;
+            render(*size, &icons.join(png_name(*size)))?;
         }
         let frames = tempfile_dir(&format!("{folder}-ico"))?;
         let mut icotool = Command::new("icotool");
